@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ConfiguredAirbyteCatalog } from './generated/protocol.js';
+import { asConnectorError, ConfigError, type ConnectorError } from './errors.js';
+import { MessageWriter } from './output.js';
+import { validateConfiguredCatalog } from './protocol/validate.js';
+import { airbyteStream, type SourceDefinition } from './source.js';
+import { parseStateInput } from './state-input.js';
+
+const USAGE =
+  'Usage: spec | check --config CONFIG.json | discover --config CONFIG.json | read --config CONFIG.json --catalog CATALOG.json [--state STATE.json]  (--debug on any)';
+
+/**
+ * The Airbyte entrypoint: parses the command line, runs spec/check/discover/read, and turns every
+ * failure into one protocol message (a FAILED status for check, a TRACE error otherwise).
+ * Resolves to the exit code; stdout carries nothing but Airbyte messages.
+ */
+export async function runSource<Config>(def: SourceDefinition<Config>, argv: string[], out?: MessageWriter): Promise<number> {
+  const debug = argv.includes('--debug');
+  const writer = out ?? new MessageWriter(process.stdout, debug);
+  let code = 0;
+  try {
+    code = await dispatch(def, argv, writer);
+  } catch (error) {
+    const failure = asConnectorError(error);
+    if (debug && failure.cause instanceof Error && failure.cause.stack) writer.debug(failure.cause.stack);
+    writer.error(failure);
+    code = 1;
+  }
+  await writer.flush();
+  return code;
+}
+
+async function dispatch<Config>(def: SourceDefinition<Config>, argv: string[], out: MessageWriter): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        catalog: { type: 'string' },
+        state: { type: 'string' },
+        debug: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}. ${USAGE}`);
+  }
+  const { positionals, values } = parsed;
+  const command = positionals[0];
+  const required = (flag: 'config' | 'catalog'): string => {
+    const value = values[flag];
+    if (!value) throw new ConfigError(`The ${command} command needs --${flag} FILE. ${USAGE}`);
+    return value;
+  };
+
+  switch (command) {
+    case 'spec':
+      out.spec(def.spec());
+      return 0;
+    case 'check': {
+      try {
+        const path = required('config');
+        const config = def.parseConfig(readJsonFile(path, 'config'), path);
+        await def.check(config, out);
+        out.connectionStatus({ status: 'SUCCEEDED' });
+      } catch (error) {
+        out.connectionStatus({ status: 'FAILED', message: asConnectorError(error).message });
+      }
+      return 0;
+    }
+    case 'discover': {
+      const path = required('config');
+      const config = def.parseConfig(readJsonFile(path, 'config'), path);
+      out.catalog({ streams: def.streams(config, out).map(airbyteStream) });
+      return 0;
+    }
+    case 'read':
+      return read(def, required('config'), required('catalog'), values.state, out);
+    default:
+      throw new ConfigError(command ? `Unknown command "${command}". ${USAGE}` : USAGE);
+  }
+}
+
+async function read<Config>(
+  def: SourceDefinition<Config>,
+  configPath: string,
+  catalogPath: string,
+  statePath: string | undefined,
+  out: MessageWriter,
+): Promise<number> {
+  const config = def.parseConfig(readJsonFile(configPath, 'config'), configPath);
+  const catalog = readJsonFile(catalogPath, 'catalog');
+  const valid = validateConfiguredCatalog(catalog);
+  if (!valid.valid) {
+    throw new ConfigError(`The catalog file ${catalogPath} is not a valid configured catalog: ${valid.errors[0]}.`);
+  }
+  const streams = new Map(def.streams(config, out).map((s) => [s.name, s]));
+  const configured = (catalog as ConfiguredAirbyteCatalog).streams;
+  if (configured.length === 0) throw new ConfigError(`The catalog file ${catalogPath} selects no streams.`);
+  const seen = new Set<string>();
+  for (const c of configured) {
+    const name = c.stream.name;
+    if (!streams.has(name)) {
+      throw new ConfigError(
+        `The catalog ${catalogPath} selects stream "${name}", which this source does not have (it has ${[...streams.keys()].join(', ')}).`,
+      );
+    }
+    if (c.sync_mode !== 'full_refresh' && c.sync_mode !== 'incremental') {
+      throw new ConfigError(`The catalog ${catalogPath} asks for sync mode "${String(c.sync_mode)}" on stream "${name}"; use full_refresh or incremental.`);
+    }
+    if (seen.has(name)) throw new ConfigError(`The catalog ${catalogPath} selects stream "${name}" twice.`);
+    seen.add(name);
+  }
+  const states = statePath ? parseStateInput(readTextFile(statePath, 'state'), statePath) : new Map<string, unknown>();
+
+  for (const c of configured) {
+    const stream = streams.get(c.stream.name)!;
+    out.streamStatus(stream.name, 'STARTED');
+    try {
+      await stream.read({ syncMode: c.sync_mode, state: states.get(stream.name), stateSource: statePath ?? '--state', out });
+      out.streamStatus(stream.name, 'COMPLETE');
+    } catch (error) {
+      const failure: ConnectorError = asConnectorError(error);
+      out.streamStatus(stream.name, 'INCOMPLETE');
+      if (out.debugEnabled && failure.cause instanceof Error && failure.cause.stack) out.debug(failure.cause.stack);
+      out.error(failure, stream.name);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+function readTextFile(path: string, what: string): string {
+  try {
+    return readFileSync(resolve(path), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? 'error'})`;
+    throw new ConfigError(`The ${what} file ${path} ${why}.`, { cause: error });
+  }
+}
+
+function readJsonFile(path: string, what: string): unknown {
+  const text = readTextFile(path, what);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`The ${what} file ${path} is not valid JSON (${(error as Error).message}).`, { cause: error });
+  }
+}
+
+/** For bin scripts: run, then exit with the code once stdout has been handed everything. */
+export function main<Config>(def: SourceDefinition<Config>): void {
+  const debug = process.argv.includes('--debug');
+  const out = new MessageWriter(process.stdout, debug);
+  const fail = (error: unknown): void => {
+    out.error(asConnectorError(error));
+    void out.flush().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  // A closed stdout (the reader went away) is not worth a stack trace.
+  process.stdout.on('error', () => process.exit(1));
+  void runSource(def, process.argv.slice(2), out).then((code) => process.exit(code));
+}

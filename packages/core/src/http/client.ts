@@ -1,0 +1,153 @@
+import got, { HTTPError, RequestError, type Got, type Response } from 'got';
+import { ConnectorError, SystemError, TransientError } from '../errors.js';
+import { formatDuration } from '../time.js';
+import { type Pacer } from './pacer.js';
+import { isRetryable, retryDelayMs, type RetryableFailure } from './retry-policy.js';
+
+export interface HttpLogger {
+  debug(message: string): void;
+  warn(message: string): void;
+}
+
+export interface HttpClientOptions {
+  pacer: Pacer;
+  headers: Record<string, string>;
+  log: HttpLogger;
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Longest server-requested wait we sit out inside a request before giving up as transient. */
+  maxRetryWaitMs?: number;
+  timeoutMs?: number;
+  /** Turns a non-retryable HTTP failure (4xx) into the user's sentence; the API's envelope is source-specific. */
+  describeHttpError(status: number, body: string, url: URL): ConnectorError;
+  /** Says how to fix an unreachable host (the source knows which config fields decide it). */
+  describeUnreachable(host: string, code: string): ConnectorError;
+}
+
+export interface JsonResponse<T> {
+  body: T;
+  status: number;
+  url: string;
+  durationMs: number;
+}
+
+interface RequestContext extends Record<string, unknown> {
+  paceKey: string;
+  startedAt?: number;
+}
+
+/**
+ * GET JSON over got with one retry loop (got's), paced through the shared Pacer on every attempt,
+ * retries included. Errors come out as ConnectorErrors whose messages never carry headers.
+ */
+export class HttpClient {
+  private readonly got: Got;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    const backoff = { baseMs: opts.backoffBaseMs ?? 1000, maxMs: opts.backoffMaxMs ?? 60_000 };
+    const maxRetryWait = opts.maxRetryWaitMs ?? 10 * 60_000;
+    this.got = got.extend({
+      headers: opts.headers,
+      responseType: 'json',
+      timeout: { connect: 15_000, response: opts.timeoutMs ?? 120_000, read: opts.timeoutMs ?? 120_000 },
+      retry: {
+        limit: opts.maxRetries,
+        methods: ['GET'],
+        calculateDelay: ({ attemptCount, error }) => {
+          const failure = failureOf(error);
+          if (attemptCount > opts.maxRetries || !isRetryable(failure)) return 0;
+          const delay = retryDelayMs(attemptCount, failure, backoff);
+          if (delay > maxRetryWait) {
+            throw new TransientError(
+              `Ada asked us to wait ${formatDuration(delay)} before the next request; resume after ${new Date(Date.now() + delay).toISOString()}.`,
+              { retryAt: new Date(Date.now() + delay) },
+            );
+          }
+          // Other requests in flight must wait too, or they would just collect more 429s.
+          if (failure.status === 429) opts.pacer.pauseUntil(Date.now() + delay);
+          return Math.max(1, delay);
+        },
+      },
+      hooks: {
+        beforeRequest: [
+          async (options) => {
+            const ctx = options.context as RequestContext;
+            await opts.pacer.acquire(ctx.paceKey);
+            ctx.startedAt = Date.now();
+          },
+        ],
+        afterResponse: [
+          (response) => {
+            const ctx = response.request.options.context as RequestContext;
+            opts.log.debug(
+              `GET ${response.requestUrl.toString()} -> ${response.statusCode} in ${Date.now() - (ctx.startedAt ?? Date.now())} ms`,
+            );
+            // Another client on the same Ada instance may share the budget: trust the server's count.
+            const reset = Number(response.headers['x-ratelimit-reset']);
+            if (response.headers['x-ratelimit-remaining'] === '0' && reset > 0) opts.pacer.pauseUntil(reset * 1000);
+            return response;
+          },
+        ],
+        beforeRetry: [
+          (error, retryCount) => {
+            const failure = failureOf(error);
+            opts.log.warn(
+              `Retrying GET ${error.options.url?.toString() ?? ''} (attempt ${(retryCount ?? 0) + 1} of ${opts.maxRetries + 1}) after ${failure.status ?? failure.code ?? error.name}.`,
+            );
+          },
+        ],
+      },
+    });
+  }
+
+  async getJson<T>(url: string, paceKey: string): Promise<JsonResponse<T>> {
+    const started = Date.now();
+    try {
+      const response: Response<T> = await this.got.get<T>(url, { context: { paceKey } });
+      return { body: response.body, status: response.statusCode, url: response.url, durationMs: Date.now() - started };
+    } catch (error) {
+      throw this.translate(error, url);
+    }
+  }
+
+  private translate(error: unknown, url: string): ConnectorError {
+    if (error instanceof ConnectorError) return error;
+    if (error instanceof RequestError && error.cause instanceof ConnectorError) return error.cause;
+    const target = new URL(url);
+    if (error instanceof HTTPError) {
+      const status = error.response.statusCode;
+      if (isRetryable({ status })) {
+        return new TransientError(
+          `Ada kept answering HTTP ${status} for ${target.pathname} after ${this.opts.maxRetries + 1} attempts; try again later.`,
+          { cause: error },
+        );
+      }
+      return this.opts.describeHttpError(status, String(error.response.body ?? ''), target);
+    }
+    if (error instanceof RequestError) {
+      const code = error.code ?? 'ERR';
+      if (code === 'ENOTFOUND' || code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EAI_AGAIN') {
+        return this.opts.describeUnreachable(target.host, code);
+      }
+      if (code === 'ERR_BODY_PARSE_FAILURE') {
+        return new TransientError(`Ada sent invalid JSON for ${target.pathname} on ${this.opts.maxRetries + 1} attempts; try again later.`, { cause: error });
+      }
+      return new TransientError(
+        `The request to ${target.host}${target.pathname} failed (${code}) after ${this.opts.maxRetries + 1} attempts; try again later.`,
+        { cause: error },
+      );
+    }
+    return new SystemError(`The request to ${target.host}${target.pathname} failed unexpectedly.`, { cause: error });
+  }
+}
+
+function failureOf(error: RequestError): RetryableFailure {
+  return {
+    status: error.response?.statusCode,
+    code: error.code,
+    headers: error.response?.headers,
+  };
+}
+

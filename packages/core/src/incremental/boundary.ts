@@ -1,0 +1,46 @@
+import { floorSecondMs, formatSecond } from '../time.js';
+
+/**
+ * The ids of emitted records in the latest whole second seen. The API's lower bound is inclusive
+ * and its next page restarts at the last record's second, so repeats can only come from that
+ * second: remembering it is enough to drop every duplicate, and memory stays bounded by the
+ * records sharing one second rather than by the size of a window.
+ */
+export class BoundarySet {
+  private secondMs = Number.NEGATIVE_INFINITY;
+  private ids = new Set<string>();
+
+  constructor(initial?: { cursor: string; ids: readonly string[] }) {
+    if (initial) {
+      this.secondMs = floorSecondMs(initial.cursor);
+      this.ids = new Set(initial.ids);
+    }
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Records an emitted record; `cursor` is its normalised timestamp. */
+  add(id: string, cursor: string): void {
+    const second = floorSecondMs(cursor);
+    if (second > this.secondMs) {
+      this.secondMs = second;
+      this.ids = new Set([id]);
+    } else {
+      // Same second, or (should the API ever go back in time) an older one: remembering it only
+      // makes de-duplication stricter.
+      this.ids.add(id);
+    }
+  }
+
+  get empty(): boolean {
+    return this.ids.size === 0;
+  }
+
+  /** The checkpoint position: the boundary second and the ids emitted in it. */
+  position(): { cursor: string; ids: string[] } | undefined {
+    if (this.ids.size === 0) return undefined;
+    return { cursor: formatSecond(this.secondMs), ids: [...this.ids] };
+  }
+}

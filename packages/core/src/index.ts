@@ -1,0 +1,16 @@
+export * from './protocol/index.js';
+export * from './errors.js';
+export { registerSecret, filterSecrets } from './secrets.js';
+export { MessageWriter, type LogLevel } from './output.js';
+export * from './time.js';
+export { Pacer, type PacingLimits, type PacerStats } from './http/pacer.js';
+export { HttpClient, type HttpClientOptions, type JsonResponse, type HttpLogger } from './http/client.js';
+export { isRetryable, retryDelayMs, serverDelayMs } from './http/retry-policy.js';
+export { runSource, main } from './cli.js';
+export { airbyteStream, type SourceDefinition, type StreamDefinition, type StreamReadContext } from './source.js';
+export { parseStateInput } from './state-input.js';
+export { parseCheckpoint, type StreamCheckpoint } from './incremental/state.js';
+export { planWindows, type ReadPlan, type Window, type PlanInput } from './incremental/plan.js';
+export { readWindows, type PagedSource, type PageRequest, type PageResult, type CheckpointSink } from './incremental/reader.js';
+export { BoundarySet } from './incremental/boundary.js';
+export { runIncrementalStream, type IncrementalStreamOptions } from './incremental/run-stream.js';

@@ -1,0 +1,124 @@
+import type {
+  AirbyteCatalog,
+  AirbyteConnectionStatus,
+  AirbyteLogMessage,
+  AirbyteMessage,
+  AirbyteStateMessage,
+  AirbyteStreamStatus,
+  ConnectorSpecification,
+} from './generated/protocol.js';
+import { type ConnectorError } from './errors.js';
+import { filterSecrets } from './secrets.js';
+
+export type LogLevel = AirbyteLogMessage['level'];
+
+/** Enough buffered output to amortise write calls without holding many records in memory. */
+const FLUSH_BYTES = 64 * 1024;
+
+/**
+ * Writes Airbyte messages to stdout, one JSON object per line. Records are buffered and written in
+ * chunks (the hot path); every other message passes through filterSecrets. Order is preserved, so a
+ * STATE is never written before the records it covers.
+ */
+export class MessageWriter {
+  private buffer: string[] = [];
+  private buffered = 0;
+  private writeError: Error | undefined;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    readonly debugEnabled = false,
+  ) {}
+
+  record(stream: string, data: unknown, emittedAt: number): void {
+    this.push(`{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":${JSON.stringify(data)},"emitted_at":${emittedAt}}}\n`);
+  }
+
+  state(state: AirbyteStateMessage): void {
+    this.message({ type: 'STATE', state });
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (level === 'DEBUG' && !this.debugEnabled) return;
+    this.message({ type: 'LOG', log: { level, message } });
+  }
+
+  info(message: string): void {
+    this.log('INFO', message);
+  }
+
+  warn(message: string): void {
+    this.log('WARN', message);
+  }
+
+  debug(message: string): void {
+    this.log('DEBUG', message);
+  }
+
+  spec(spec: ConnectorSpecification): void {
+    this.message({ type: 'SPEC', spec });
+  }
+
+  connectionStatus(status: AirbyteConnectionStatus): void {
+    this.message({ type: 'CONNECTION_STATUS', connectionStatus: status });
+  }
+
+  catalog(catalog: AirbyteCatalog): void {
+    this.message({ type: 'CATALOG', catalog });
+  }
+
+  streamStatus(stream: string, status: AirbyteStreamStatus): void {
+    this.message({
+      type: 'TRACE',
+      trace: {
+        type: 'STREAM_STATUS',
+        emitted_at: Date.now(),
+        stream_status: { stream_descriptor: { name: stream }, status },
+      },
+    });
+  }
+
+  error(error: ConnectorError, stream?: string): void {
+    const cause = error.cause instanceof Error ? error.cause : undefined;
+    this.message({
+      type: 'TRACE',
+      trace: {
+        type: 'ERROR',
+        emitted_at: Date.now(),
+        error: {
+          message: error.message,
+          failure_type: error.failureType,
+          ...(cause ? { internal_message: `${cause.name}: ${cause.message}` } : {}),
+          // Stack traces are for whoever debugs the connector, not for the user's sync log.
+          ...(this.debugEnabled && error.stack ? { stack_trace: error.stack } : {}),
+          ...(stream ? { stream_descriptor: { name: stream } } : {}),
+        },
+      },
+    });
+  }
+
+  /** Writes anything still buffered; resolves once the stream has accepted it. */
+  async flush(): Promise<void> {
+    if (this.writeError) throw this.writeError;
+    if (this.buffered === 0) return;
+    const chunk = this.buffer.join('');
+    this.buffer = [];
+    this.buffered = 0;
+    await new Promise<void>((resolve, reject) => {
+      this.out.write(chunk, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  private message(message: AirbyteMessage): void {
+    let line = JSON.stringify(message);
+    if (message.type === 'LOG' || message.type === 'TRACE') line = filterSecrets(line);
+    this.push(line + '\n');
+  }
+
+  private push(line: string): void {
+    this.buffer.push(line);
+    this.buffered += line.length;
+    // A failed background write (e.g. the reader went away) surfaces at the next awaited flush.
+    if (this.buffered >= FLUSH_BYTES) this.flush().catch((err: Error) => (this.writeError ??= err));
+  }
+}

@@ -1,0 +1,2 @@
+export type * from '../generated/protocol.js';
+export { validateMessage, validateConfiguredCatalog, type ValidationResult } from './validate.js';

@@ -1,0 +1,35 @@
+import { type AdaConfig } from './config.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** Ada accepts at most 60 days between *_since and *_to. */
+export const WINDOW_MS = 60 * DAY;
+/** Stay this far inside Ada's 12 months so a request sent a little later is still accepted. */
+const RETENTION_MARGIN_MS = 60 * MINUTE;
+
+/** Ada keeps the last 12 months: the oldest *_since it accepts at `now`. */
+export function retentionFloor(now: number): number {
+  const d = new Date(now);
+  d.setUTCFullYear(d.getUTCFullYear() - 1);
+  return d.getTime() + RETENTION_MARGIN_MS;
+}
+
+/**
+ * The range of one read: from start_date (default: as far back as Ada keeps) to end_date or the
+ * moment the read starts. Ada is near real time since 2026, so no lag is built in; the lookback
+ * catches late arrivals.
+ */
+export type ReadRange = ReturnType<typeof readRange>;
+
+export function readRange(config: AdaConfig, now = Date.now()) {
+  const floorMs = retentionFloor(now);
+  const endMs = config.end_date ? Math.min(Date.parse(config.end_date), now) : now;
+  return {
+    startMs: config.start_date ? Date.parse(config.start_date) : floorMs,
+    endMs,
+    floorMs,
+    floorReason: 'the 12 months Ada keeps',
+    lookbackMs: config.lookback_window_minutes * MINUTE,
+    windowMs: WINDOW_MS,
+  };
+}
