@@ -7,6 +7,7 @@ import { MessageWriter } from './output.js';
 import { validateConfiguredCatalog } from './protocol/validate.js';
 import { airbyteStream, type SourceDefinition } from './source.js';
 import { parseStateInput } from './state-input.js';
+import { parseCheckpoint } from './incremental/state.js';
 
 const USAGE =
   'Usage: spec | check --config CONFIG.json | discover --config CONFIG.json | read --config CONFIG.json --catalog CATALOG.json [--state STATE.json]  (--debug on any)';
@@ -115,6 +116,10 @@ async function read<Config>(
     seen.add(name);
   }
   const states = statePath ? parseStateInput(readTextFile(statePath, 'state'), statePath) : new Map<string, unknown>();
+  // A bad checkpoint must fail before any stream emits a record, not halfway through the read.
+  for (const c of configured) {
+    if (c.sync_mode === 'incremental') parseCheckpoint(states.get(c.stream.name), c.stream.name, statePath ?? '--state');
+  }
 
   for (const c of configured) {
     const stream = streams.get(c.stream.name)!;

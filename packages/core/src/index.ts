@@ -3,7 +3,7 @@ export * from './errors.js';
 export { registerSecret, filterSecrets } from './secrets.js';
 export { MessageWriter, type LogLevel } from './output.js';
 export * from './time.js';
-export { Pacer, type PacingLimits, type PacerStats } from './http/pacer.js';
+export { Pacer, type PacingLimits, type PacerStats, type Slot } from './http/pacer.js';
 export { HttpClient, type HttpClientOptions, type JsonResponse, type HttpLogger } from './http/client.js';
 export { isRetryable, retryDelayMs, serverDelayMs } from './http/retry-policy.js';
 export { runSource, main } from './cli.js';

@@ -5,7 +5,7 @@ const DAY = 86_400_000;
 /** Ada accepts at most 60 days between *_since and *_to. */
 export const WINDOW_MS = 60 * DAY;
 /** Stay this far inside Ada's 12 months so a request sent a little later is still accepted. */
-const RETENTION_MARGIN_MS = 60 * MINUTE;
+const RETENTION_MARGIN_MS = 10 * MINUTE;
 
 /** Ada keeps the last 12 months: the oldest *_since it accepts at `now`. */
 export function retentionFloor(now: number): number {

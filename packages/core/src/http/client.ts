@@ -1,7 +1,7 @@
 import got, { HTTPError, RequestError, type Got, type Response } from 'got';
 import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
-import { type Pacer } from './pacer.js';
+import { type Pacer, type Slot } from './pacer.js';
 import { isRetryable, retryDelayMs, type RetryableFailure } from './retry-policy.js';
 
 export interface HttpLogger {
@@ -35,6 +35,7 @@ export interface JsonResponse<T> {
 
 interface RequestContext extends Record<string, unknown> {
   paceKey: string;
+  slot?: Slot;
   startedAt?: number;
 }
 
@@ -74,13 +75,14 @@ export class HttpClient {
         beforeRequest: [
           async (options) => {
             const ctx = options.context as RequestContext;
-            await opts.pacer.acquire(ctx.paceKey);
+            ctx.slot = await opts.pacer.acquire(ctx.paceKey);
             ctx.startedAt = Date.now();
           },
         ],
         afterResponse: [
           (response) => {
             const ctx = response.request.options.context as RequestContext;
+            if (response.timings.upload !== undefined) ctx.slot?.sentAt(response.timings.upload);
             opts.log.debug(
               `GET ${response.requestUrl.toString()} -> ${response.statusCode} in ${Date.now() - (ctx.startedAt ?? Date.now())} ms`,
             );
@@ -92,9 +94,11 @@ export class HttpClient {
         ],
         beforeRetry: [
           (error, retryCount) => {
+            const upload = error.response?.timings.upload ?? error.timings?.upload;
+            if (upload !== undefined) (error.options.context as RequestContext).slot?.sentAt(upload);
             const failure = failureOf(error);
             opts.log.warn(
-              `Retrying GET ${error.options.url?.toString() ?? ''} (attempt ${(retryCount ?? 0) + 1} of ${opts.maxRetries + 1}) after ${failure.status ?? failure.code ?? error.name}.`,
+              `Retrying GET ${error.options.url?.toString() ?? ''} (attempt ${(retryCount ?? 0) + 1} of ${opts.maxRetries + 1}) after ${error instanceof HTTPError ? `HTTP ${failure.status}` : (failure.code ?? error.name)}.`,
             );
           },
         ],

@@ -15,12 +15,17 @@ export interface PacingLimits {
   maxWaitMs?: number;
 }
 
+/** One request's place in the windows; its time moves to when the request actually left. */
+interface Stamp {
+  t: number;
+}
+
 /**
- * "At most `limit` events in any rolling `windowMs`", kept as a ring of the last `limit` start
- * times. The margin absorbs the jitter between our send time and the server's arrival time.
+ * "At most `limit` events in any rolling `windowMs`", kept as a ring of the last `limit` stamps.
+ * The margin absorbs the jitter between our send time and the server's arrival time.
  */
 class SlidingWindow {
-  private readonly times: number[] = [];
+  private readonly stamps: Stamp[] = [];
   private head = 0;
   readonly limit: number;
 
@@ -36,19 +41,27 @@ class SlidingWindow {
 
   /** Earliest time at which one more event fits. */
   nextFree(now: number): number {
-    if (this.times.length < this.limit) return now;
-    const oldest = this.times[this.head]!;
-    return Math.max(now, oldest + this.windowMs + this.marginMs);
+    if (this.stamps.length < this.limit) return now;
+    return Math.max(now, this.stamps[this.head]!.t + this.windowMs + this.marginMs);
   }
 
-  record(now: number): void {
-    if (this.times.length < this.limit) {
-      this.times.push(now);
+  record(stamp: Stamp): void {
+    if (this.stamps.length < this.limit) {
+      this.stamps.push(stamp);
       return;
     }
-    this.times[this.head] = now;
+    this.stamps[this.head] = stamp;
     this.head = (this.head + 1) % this.limit;
   }
+}
+
+/** A granted request. */
+export interface Slot {
+  /**
+   * The moment the request was actually written to the socket, when known: a new connection can
+   * delay it well past the grant, and the server counts arrivals, not grants.
+   */
+  sentAt(ms: number): void;
 }
 
 export interface PacerStats {
@@ -77,7 +90,7 @@ export class Pacer {
   }
 
   /** Resolves when a request for `key` may be sent, and counts it as sent. */
-  async acquire(key: string): Promise<void> {
+  async acquire(key: string): Promise<Slot> {
     const perSecond = this.windowFor(key);
     const stats = this.statsFor(key);
     for (;;) {
@@ -85,11 +98,12 @@ export class Pacer {
       const dayFree = this.day.nextFree(now);
       const at = Math.max(perSecond.nextFree(now), this.minute.nextFree(now), dayFree, this.pausedUntil);
       if (at <= now) {
-        perSecond.record(now);
-        this.minute.record(now);
-        this.day.record(now);
+        const stamp: Stamp = { t: now };
+        perSecond.record(stamp);
+        this.minute.record(stamp);
+        this.day.record(stamp);
         stats.requests += 1;
-        return;
+        return { sentAt: (ms) => void (stamp.t = Math.max(stamp.t, ms)) };
       }
       const maxWait = this.limits.maxWaitMs ?? 15 * 60_000;
       if (at - now > maxWait) {

@@ -25,9 +25,9 @@ export interface RetryableFailure {
 }
 
 export function isRetryable(failure: RetryableFailure): boolean {
-  if (failure.code === 'ERR_BODY_PARSE_FAILURE') return true;
-  if (failure.status !== undefined) return RETRYABLE_STATUS.has(failure.status);
-  return failure.code !== undefined && RETRYABLE_CODES.has(failure.code);
+  // The code first: a body cut off after a 200 status line carries both.
+  if (failure.code !== undefined && RETRYABLE_CODES.has(failure.code)) return true;
+  return failure.status !== undefined && RETRYABLE_STATUS.has(failure.status);
 }
 
 export interface BackoffOptions {

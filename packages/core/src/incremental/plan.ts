@@ -37,12 +37,12 @@ export interface ReadPlan {
  */
 export function planWindows(input: PlanInput): ReadPlan {
   const fromCheckpoint = input.checkpoint ? Date.parse(input.checkpoint.cursor) : undefined;
-  let from = floorToSecond(fromCheckpoint !== undefined ? fromCheckpoint - input.lookbackMs : input.startMs);
+  const wanted = fromCheckpoint !== undefined ? fromCheckpoint - input.lookbackMs : input.startMs;
+  let from = floorToSecond(wanted);
   let clampedFrom: string | undefined;
-  const floor = ceilToSecond(input.floorMs);
-  if (from < floor) {
+  if (wanted < input.floorMs) {
     clampedFrom = formatSecond(from);
-    from = floor;
+    from = ceilToSecond(input.floorMs);
   }
   const end = ceilToSecond(input.endMs);
   const windows: Window[] = [];

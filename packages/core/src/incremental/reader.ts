@@ -23,6 +23,11 @@ export interface PagedSource<R> {
   /** The record's cursor as a normalised RFC 3339 UTC timestamp. */
   cursorOf(record: R): string;
   fetchPage(request: PageRequest): Promise<PageResult<R>>;
+  /**
+   * A link asking for the same page with more records, when more records share one timestamp
+   * than a page holds (the API would hand back the same page forever); undefined at the API's maximum.
+   */
+  widen?(link: string): string | undefined;
 }
 
 export interface CheckpointSink<R> {
@@ -85,9 +90,14 @@ export async function readWindows<R>(
       }
       if (!page.next) break;
       if (fresh.length === 0 && page.next === page.requested) {
+        const wider = source.widen?.(page.requested);
+        if (wider !== undefined) {
+          request = { window, next: wider };
+          continue;
+        }
         throw new SystemError(
           `The API returned the same ${source.stream} page again (${page.records.length} records, none new) for ${window.since}..${window.to}: ` +
-            `more records share one timestamp than fit in a page; raise page_size.`,
+            `more records share one timestamp than the largest page holds.`,
         );
       }
       const position = boundary.position();

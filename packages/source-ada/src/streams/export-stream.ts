@@ -5,13 +5,16 @@ import { type AdaConfig } from '../config.js';
 import { dateTimeFields, normalizeRecord } from '../normalize.js';
 import { type ReadRange } from '../read-range.js';
 
-export interface ExportStreamSpec {
+/** Ada's largest page. */
+const MAX_PAGE_SIZE = 10_000;
+
+export interface ExportStreamSpec<R> {
   name: ExportEndpoint;
   /** The query parameter family the cursor is filtered by: updated_since/updated_to or created_*. */
   filter: 'updated' | 'created';
-  cursorField: string;
+  cursorField: keyof R & string;
   /** Fields where Ada writes the string "None" for no value. */
-  noneFields?: string[];
+  noneFields?: (keyof R & string)[];
 }
 
 export function loadSchema(stream: string): Record<string, unknown> {
@@ -19,13 +22,17 @@ export function loadSchema(stream: string): Record<string, unknown> {
 }
 
 /** One of Ada's export endpoints as an incremental stream; the state machine is core's. */
-export function exportStream(spec: ExportStreamSpec, config: AdaConfig, client: AdaClient, range: ReadRange): StreamDefinition {
+export function exportStream<R extends { _id: string }>(
+  spec: ExportStreamSpec<R>,
+  config: AdaConfig,
+  client: AdaClient,
+  range: ReadRange,
+): StreamDefinition {
   const jsonSchema = loadSchema(spec.name);
   const dateFields = dateTimeFields(jsonSchema);
   const noneFields = spec.noneFields ?? [];
-  type Row = Record<string, unknown>;
 
-  const source: PagedSource<Row> = {
+  const source: PagedSource<R> = {
     stream: spec.name,
     idOf: (record) => {
       const id = record._id;
@@ -46,7 +53,15 @@ export function exportStream(spec: ExportStreamSpec, config: AdaConfig, client: 
         if (record === null || typeof record !== 'object') throw new SystemError(`Ada sent a ${spec.name} record that is not an object.`);
         normalizeRecord(record, spec.name, dateFields, noneFields);
       }
-      return { records: page.records, next: page.next, requested: url };
+      // Normalised against the stream's schema above; fields Ada adds later pass through.
+      return { records: page.records as unknown as R[], next: page.next, requested: url };
+    },
+    widen: (link) => {
+      const url = new URL(link);
+      const size = Number(url.searchParams.get('page_size') ?? MAX_PAGE_SIZE);
+      if (!(size < MAX_PAGE_SIZE)) return undefined;
+      url.searchParams.set('page_size', String(Math.min(MAX_PAGE_SIZE, size * 10)));
+      return url.toString();
     },
   };
 

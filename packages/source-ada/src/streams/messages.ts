@@ -1,11 +1,12 @@
 import { type AdaClient } from '../ada-client.js';
 import { type AdaConfig } from '../config.js';
 import { type ReadRange } from '../read-range.js';
+import { type Message } from '../generated/records.js';
 import { exportStream } from './export-stream.js';
 
 /** Messages by date_created: Ada offers no updated_* filter on messages. */
 export function messages(config: AdaConfig, client: AdaClient, range: ReadRange) {
-  return exportStream(
+  return exportStream<Message>(
     { name: 'messages', filter: 'created', cursorField: 'date_created', noneFields: ['answer_id', 'in_response_to'] },
     config,
     client,

@@ -1,0 +1,127 @@
+import type { FaultOptions } from './faults.js';
+import type { MockAdaOptions } from './options.js';
+import { ADA_RATE_LIMITS, type RateLimits } from './rate-limit.js';
+import { startMockAda } from './server.js';
+
+export const USAGE = `Usage: mock-ada [options]
+
+Serves a mock of Ada's Data Export API v2 on http://127.0.0.1:PORT until SIGINT/SIGTERM.
+
+Options:
+  --port N                        port on 127.0.0.1 (default 0: pick a free one)
+  --seed S                        data seed (default 1)
+  --conversations N               number of conversations (default 500)
+  --messages-per-conversation N   average messages per conversation (default 6)
+  --history-days N                spread data over the last N days (default 90)
+  --tie-groups N                  same-timestamp clusters per timestamp kind (default 2)
+  --now TIMESTAMP                 freeze the server clock at this ISO 8601 instant (default: real time)
+  --latency-ms N                  delay before each response (default 0)
+  --api-key K                     accepted bearer token (default test-api-key)
+  --handle H                      AI Agent handle used in generated URLs (default acme)
+  --no-undocumented-fields        never add fields that Ada does not document
+  --no-rate-limits                disable rate limiting
+  --rate-limit-per-second N       per endpoint (default ${ADA_RATE_LIMITS.perSecond})
+  --rate-limit-per-minute N       shared (default ${ADA_RATE_LIMITS.perMinute})
+  --rate-limit-per-day N          shared (default ${ADA_RATE_LIMITS.perDay})
+  --fault-5xx RATE                share of 500/502/503/504 responses (0..1)
+  --fault-429 RATE                share of injected 429 responses
+  --fault-reset RATE              share of connections reset mid-body
+  --fault-slow RATE               share of bodies sent slowly in chunks
+  --fault-truncate RATE           share of bodies cut short (valid HTTP, broken JSON)
+  --fault-retry-after S           Retry-After of injected 429s (default 1)
+  -h, --help                      show this help
+`;
+
+type NumberFlag = (options: MockAdaOptions, limits: RateLimits, faults: FaultOptions, value: number) => void;
+
+const NUMBER_FLAGS: Record<string, NumberFlag> = {
+  '--port': (o, _l, _f, v) => (o.port = v),
+  '--seed': (o, _l, _f, v) => (o.seed = v),
+  '--conversations': (o, _l, _f, v) => (o.conversations = v),
+  '--messages-per-conversation': (o, _l, _f, v) => (o.messagesPerConversation = v),
+  '--history-days': (o, _l, _f, v) => (o.historyDays = v),
+  '--tie-groups': (o, _l, _f, v) => (o.tieGroups = v),
+  '--latency-ms': (o, _l, _f, v) => (o.latencyMs = v),
+  '--rate-limit-per-second': (_o, l, _f, v) => (l.perSecond = v),
+  '--rate-limit-per-minute': (_o, l, _f, v) => (l.perMinute = v),
+  '--rate-limit-per-day': (_o, l, _f, v) => (l.perDay = v),
+  '--fault-5xx': (_o, _l, f, v) => (f.serverErrorRate = v),
+  '--fault-429': (_o, _l, f, v) => (f.rateLimitRate = v),
+  '--fault-reset': (_o, _l, f, v) => (f.resetRate = v),
+  '--fault-slow': (_o, _l, f, v) => (f.slowBodyRate = v),
+  '--fault-truncate': (_o, _l, f, v) => (f.truncatedBodyRate = v),
+  '--fault-retry-after': (_o, _l, f, v) => (f.retryAfterSeconds = v),
+};
+
+export class UsageError extends Error {}
+
+/** Turns argv into options; throws UsageError on anything it does not understand. Returns null for --help. */
+export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
+  const options: MockAdaOptions = {};
+  const limits: RateLimits = { ...ADA_RATE_LIMITS };
+  const faults: FaultOptions = {};
+  let rateLimitsOff = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '-h' || flag === '--help') return null;
+    if (flag === '--no-rate-limits') rateLimitsOff = true;
+    else if (flag === '--no-undocumented-fields') options.undocumentedFields = false;
+    else if (flag === '--api-key') options.apiKey = value();
+    else if (flag === '--handle') options.handle = value();
+    else if (flag === '--now') {
+      const raw = value();
+      const ms = Date.parse(raw);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms)) throw new UsageError(`--now expects an ISO 8601 timestamp, got ${JSON.stringify(raw)}`);
+      options.now = () => ms;
+    } else {
+      const apply = NUMBER_FLAGS[flag];
+      if (apply === undefined) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+      const raw = value();
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} expects a number, got ${JSON.stringify(raw)}`);
+      apply(options, limits, faults, n);
+    }
+  }
+  options.rateLimits = rateLimitsOff ? false : limits;
+  options.faults = faults;
+  return options;
+}
+
+/** Runs until SIGINT/SIGTERM; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: MockAdaOptions | null;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`mock-ada: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === null) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let mock;
+  try {
+    mock = await startMockAda(options);
+  } catch (error) {
+    process.stderr.write(`mock-ada: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  process.stdout.write(`mock-ada listening on ${mock.url} (api key: ${mock.apiKey})\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await mock.close();
+  return 0;
+}

@@ -1,0 +1,87 @@
+import type { FaultOptions } from './faults.js';
+import { ADA_RATE_LIMITS, type RateLimits, validateRateLimits } from './rate-limit.js';
+
+export interface MockAdaOptions {
+  /** Bearer token the mock accepts; default 'test-api-key'. */
+  apiKey?: string;
+  /** AI Agent handle; shows up in generated URLs. The mock itself always serves 127.0.0.1. Default 'acme'. */
+  handle?: string;
+  /** Same seed + same options + same clock => byte-identical data. Default 1. */
+  seed?: number;
+  /** Default 500. */
+  conversations?: number;
+  /** Average per conversation (each varies deterministically, 1..2·avg−1). Default 6. */
+  messagesPerConversation?: number;
+  /** Data spreads over this many days before `now()` at start; older than a year is generated but not queryable. Default 90. */
+  historyDays?: number;
+  /** The server's clock in ms (data anchor, 12-month rule, mutate). Default Date.now. */
+  now?: () => number;
+  /**
+   * Clock for the rate-limit windows and X-RateLimit-Reset, in ms. Default Date.now (wall time),
+   * deliberately separate from `now`, so that a frozen data clock still lets Retry-After waits
+   * free slots. Inject one to test limits without waiting.
+   */
+  rateLimitClock?: () => number;
+  /** Delay before each response. Default 0. */
+  latencyMs?: number;
+  /** Default Ada's: 10/s per endpoint, 100/min and 15,000/day shared. false disables limiting. */
+  rateLimits?: RateLimits | false;
+  /** Injected failures, deterministic from seed and request count. Default none. */
+  faults?: FaultOptions;
+  /** Clusters of records sharing one exact timestamp, per timestamp kind (conversation date_updated, conversation date_created, message date_created). Default 2. */
+  tieGroups?: number;
+  /** Let ~2% of records carry a field Ada does not document (Ada adds fields without notice). Default true. */
+  undocumentedFields?: boolean;
+  /** Default 0 (ephemeral); the host is always 127.0.0.1. */
+  port?: number;
+}
+
+export interface ResolvedOptions {
+  apiKey: string;
+  handle: string;
+  seed: number;
+  conversations: number;
+  messagesPerConversation: number;
+  historyDays: number;
+  now: () => number;
+  rateLimitClock: () => number;
+  latencyMs: number;
+  rateLimits: RateLimits | false;
+  faults: FaultOptions;
+  tieGroups: number;
+  undocumentedFields: boolean;
+  port: number;
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new RangeError(message);
+}
+
+export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    apiKey: opts.apiKey ?? 'test-api-key',
+    handle: opts.handle ?? 'acme',
+    seed: opts.seed ?? 1,
+    conversations: opts.conversations ?? 500,
+    messagesPerConversation: opts.messagesPerConversation ?? 6,
+    historyDays: opts.historyDays ?? 90,
+    now: opts.now ?? Date.now,
+    rateLimitClock: opts.rateLimitClock ?? Date.now,
+    latencyMs: opts.latencyMs ?? 0,
+    rateLimits: opts.rateLimits === false ? false : validateRateLimits(opts.rateLimits ?? ADA_RATE_LIMITS),
+    faults: opts.faults ?? {},
+    tieGroups: opts.tieGroups ?? 2,
+    undocumentedFields: opts.undocumentedFields ?? true,
+    port: opts.port ?? 0,
+  };
+  check(resolved.apiKey.length > 0 && !/\s/.test(resolved.apiKey), 'apiKey must be a non-empty string without whitespace');
+  check(/^[a-z0-9-]+$/i.test(resolved.handle), 'handle must be letters, digits and dashes');
+  check(Number.isFinite(resolved.seed), 'seed must be a finite number');
+  check(Number.isInteger(resolved.conversations) && resolved.conversations >= 0, 'conversations must be a non-negative integer');
+  check(Number.isFinite(resolved.messagesPerConversation) && resolved.messagesPerConversation >= 0, 'messagesPerConversation must be >= 0');
+  check(Number.isFinite(resolved.historyDays) && resolved.historyDays > 0, 'historyDays must be > 0');
+  check(Number.isFinite(resolved.latencyMs) && resolved.latencyMs >= 0, 'latencyMs must be >= 0');
+  check(Number.isInteger(resolved.tieGroups) && resolved.tieGroups >= 0, 'tieGroups must be a non-negative integer');
+  check(Number.isInteger(resolved.port) && resolved.port >= 0 && resolved.port <= 65535, 'port must be an integer from 0 to 65535');
+  return resolved;
+}

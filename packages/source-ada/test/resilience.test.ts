@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastStates, statesOf, tracesOf, type ConnectorRun } from '@ada-airbyte/core/testing';
+import { startMockAda, type MockAda } from '@ada-airbyte/mock-ada';
+import { catalog, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName } from './helpers.js';
+
+let mock: MockAda;
+beforeAll(async () => {
+  mock = await startMockAda({ seed: 21, rateLimits: false, conversations: 250, messagesPerConversation: 5, historyDays: 100 });
+});
+afterAll(() => mock.close());
+
+/** Records a run emitted that its last STATE per stream covers (what a destination would keep). */
+function coveredIds(run: ConnectorRun, stream: StreamName): string[] {
+  const ids: string[] = [];
+  let covered = 0;
+  for (const m of run.messages) {
+    if (m.type === 'RECORD' && m.record!.stream === stream) ids.push((m.record!.data as { _id: string })._id);
+    if (m.type === 'STATE' && m.state!.stream!.stream_descriptor.name === stream) covered = ids.length;
+  }
+  return ids.slice(0, covered);
+}
+
+function expectUnionExactlyOnce(first: string[], second: string[], all: string[]): void {
+  const overlap = second.filter((id) => new Set(first).has(id));
+  expect(overlap, 'records covered by the resumed STATE were emitted again').toEqual([]);
+  const union = [...first, ...second];
+  expect(new Set(union).size).toBe(union.length);
+  expect(sorted(union)).toEqual(sorted(all));
+}
+
+describe('kill and resume', () => {
+  it.each([3, 9, 17])('SIGKILL after STATE number %i, then resume from the last STATE: every record exactly once', async (n) => {
+    let states = 0;
+    const killed = await read(
+      { config: mockConfig(mock) },
+      {
+        onMessage: (m, child) => {
+          if (m.type === 'STATE' && ++states === n) child.kill('SIGKILL');
+        },
+      },
+    );
+    expect(killed.signal).toBe('SIGKILL');
+    // Only the line being written at the kill may be cut short.
+    expect(killed.invalid.filter((l) => l.line !== killed.lines.at(-1))).toEqual([]);
+    const resumed = await read({ config: mockConfig(mock), state: lastStates(killed) });
+    expectValidProtocol(resumed);
+    expect(resumed.code).toBe(0);
+    for (const stream of STREAMS) expectUnionExactlyOnce(coveredIds(killed, stream), idsOf(resumed, stream), mock.ids(stream));
+  });
+});
+
+describe('faults', () => {
+  it('reads the exact set of records through 5xx, 429 with Retry-After, resets mid-body and slow bodies', async () => {
+    const faulty = await startMockAda({
+      seed: 22,
+      rateLimits: false,
+      conversations: 150,
+      messagesPerConversation: 4,
+      historyDays: 60,
+      faults: { serverErrorRate: 0.1, rateLimitRate: 0.05, resetRate: 0.03, slowBodyRate: 0.05, truncatedBodyRate: 0.02, retryAfterSeconds: 1 },
+    });
+    try {
+      const run = await read({ config: mockConfig(faulty, { max_retries: 8 }) });
+      expectValidProtocol(run);
+      expect(run.code).toBe(0);
+      expect(faulty.stats().faultsInjected).toBeGreaterThan(0);
+      for (const stream of STREAMS) {
+        const ids = idsOf(run, stream);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(sorted(ids)).toEqual(sorted(faulty.ids(stream)));
+      }
+    } finally {
+      await faulty.close();
+    }
+  });
+
+  it('permanent 5xx ends in a transient_error after the retry budget, and the last STATE resumes correctly', async () => {
+    const local = await startMockAda({ seed: 23, rateLimits: false, conversations: 150, messagesPerConversation: 4, historyDays: 60 });
+    try {
+      let states = 0;
+      const started = Date.now();
+      const failed = await read(
+        { config: mockConfig(local, { max_retries: 2 }), catalog: catalog('incremental', ['messages']) },
+        {
+          onMessage: (m) => {
+            if (m.type === 'STATE' && ++states === 2) local.setFaults({ serverErrorRate: 1 });
+          },
+        },
+      );
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expectValidProtocol(failed);
+      expect(failed.code).not.toBe(0);
+      const errors = tracesOf(failed, 'ERROR');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.error!.failure_type).toBe('transient_error');
+      expect(errors[0]!.error!.message).toMatch(/HTTP 5\d\d/);
+      const statuses = tracesOf(failed, 'STREAM_STATUS').map((t) => t.stream_status!.status);
+      expect(statuses.at(-1)).toBe('INCOMPLETE');
+      expect(statesOf(failed, 'messages').length).toBeGreaterThanOrEqual(2);
+
+      local.setFaults({});
+      const resumed = await read({ config: mockConfig(local), catalog: catalog('incremental', ['messages']), state: lastStates(failed) });
+      expect(resumed.code).toBe(0);
+      expectUnionExactlyOnce(coveredIds(failed, 'messages'), idsOf(resumed, 'messages'), local.ids('messages'));
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('a 401 mid-read is a config_error carrying Ada\'s message, not retried', async () => {
+    const run = await read({ config: mockConfig(mock, { api_key: 'revoked-key-0000' }), catalog: catalog('incremental', ['messages']) });
+    expectValidProtocol(run);
+    expect(run.code).not.toBe(0);
+    const [error] = tracesOf(run, 'ERROR');
+    expect(error!.error!.failure_type).toBe('config_error');
+    expect(error!.error!.message).toMatch(/HTTP 401.*api_key/);
+    expect(run.lines.join('\n')).not.toContain('revoked-key-0000');
+  });
+});
+
+describe('pacing', () => {
+  it('with default requests_per_* against an Ada that enforces its documented limits, triggers zero 429s', async () => {
+    const strict = await startMockAda({ seed: 24, conversations: 500, messagesPerConversation: 5, historyDays: 60 });
+    try {
+      const config = mockConfig(strict);
+      delete config.requests_per_second;
+      delete config.requests_per_minute;
+      delete config.requests_per_day;
+      const run = await read({ config });
+      expect(run.code).toBe(0);
+      expect(strict.stats().requests).toBeGreaterThan(20);
+      expect(strict.stats().rateLimited).toBe(0);
+      for (const stream of STREAMS) expect(sorted(idsOf(run, stream))).toEqual(sorted(strict.ids(stream)));
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('the api_key appears in no output of any command, even with --debug and on failures', async () => {
+    const key = 'sk-live-TOPSECRET-9f8e7d';
+    const secretMock = await startMockAda({ seed: 25, rateLimits: false, conversations: 30, apiKey: key, faults: { serverErrorRate: 0.2 } });
+    try {
+      const runs = [
+        await read({ config: mockConfig(secretMock), debug: true }),
+        await read({ config: mockConfig(secretMock, { page_size: 5 }), debug: true }),
+        await read({ config: { ...mockConfig(secretMock), base_url: 'http://127.0.0.1:1', max_retries: 1 }, debug: true }),
+      ];
+      for (const run of runs) {
+        expect(run.lines.length).toBeGreaterThan(0);
+        expect(run.lines.join('\n') + run.stderr).not.toContain(key);
+      }
+      // The debug log does show requests, so the check above is meaningful.
+      expect(runs[0]!.lines.some((l) => l.includes('GET http://127.0.0.1'))).toBe(true);
+    } finally {
+      await secretMock.close();
+    }
+  });
+});
