@@ -23,7 +23,8 @@ const FLUSH_BYTES = 64 * 1024;
 export class MessageWriter {
   private buffer: string[] = [];
   private buffered = 0;
-  private writeError: Error | undefined;
+  /** The chain of writes handed to the stream; flush waits for all of them. */
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly out: NodeJS.WritableStream = process.stdout,
@@ -97,28 +98,31 @@ export class MessageWriter {
     });
   }
 
-  /** Writes anything still buffered; resolves once the stream has accepted it. */
-  async flush(): Promise<void> {
-    if (this.writeError) throw this.writeError;
+  /** Writes anything still buffered; resolves once the stream has accepted everything so far. */
+  flush(): Promise<void> {
+    this.writeBuffer();
+    return this.pending;
+  }
+
+  private writeBuffer(): void {
     if (this.buffered === 0) return;
     const chunk = this.buffer.join('');
     this.buffer = [];
     this.buffered = 0;
-    await new Promise<void>((resolve, reject) => {
-      this.out.write(chunk, (err) => (err ? reject(err) : resolve()));
-    });
+    const written = new Promise<void>((resolve, reject) => this.out.write(chunk, (err) => (err ? reject(err) : resolve())));
+    // A failed write (the reader went away) surfaces at the next awaited flush, not as an unhandled rejection.
+    this.pending = Promise.all([this.pending, written]).then(() => undefined);
+    this.pending.catch(() => undefined);
   }
 
+  /** Every message but RECORD goes through the secret filter, string by string (before JSON escaping). */
   private message(message: AirbyteMessage): void {
-    let line = JSON.stringify(message);
-    if (message.type === 'LOG' || message.type === 'TRACE') line = filterSecrets(line);
-    this.push(line + '\n');
+    this.push(JSON.stringify(message, (_key, value: unknown) => (typeof value === 'string' ? filterSecrets(value) : value)) + '\n');
   }
 
   private push(line: string): void {
     this.buffer.push(line);
     this.buffered += line.length;
-    // A failed background write (e.g. the reader went away) surfaces at the next awaited flush.
-    if (this.buffered >= FLUSH_BYTES) this.flush().catch((err: Error) => (this.writeError ??= err));
+    if (this.buffered >= FLUSH_BYTES) this.writeBuffer();
   }
 }

@@ -9,8 +9,10 @@ export function normalizeTimestamp(value: string): string | undefined {
   const m = TIMESTAMP.exec(value.trim());
   if (!m) return undefined;
   const [, date, time, fraction = '', zone = 'Z'] = m;
+  // Date.parse rolls 2026-02-30 over to March and accepts 24:00:00: reject anything that moved.
+  const utc = Date.parse(`${date}T${time}Z`);
+  if (Number.isNaN(utc) || new Date(utc).toISOString().slice(0, 19) !== `${date}T${time}`) return undefined;
   if (zone === 'Z' || zone === 'z' || /^[+-]00:?00$/.test(zone)) {
-    if (Number.isNaN(Date.parse(`${date}T${time}Z`))) return undefined;
     return `${date}T${time}${fraction}Z`;
   }
   // Shift the whole-second part by the offset; the fraction is unaffected by a whole-minute offset.

@@ -137,6 +137,35 @@ describe('pacing', () => {
   });
 });
 
+describe('daily budget', () => {
+  it('stops cleanly when requests_per_day is spent: last STATE kept, transient_error says when to resume', async () => {
+    const run = await read({ config: mockConfig(mock, { requests_per_day: 6 }), catalog: catalog('incremental', ['messages']) });
+    expectValidProtocol(run);
+    expect(run.code).not.toBe(0);
+    const [error] = tracesOf(run, 'ERROR');
+    expect(error!.error!.failure_type).toBe('transient_error');
+    expect(error!.error!.message).toMatch(/daily budget of 6 requests is used up; resume after \d{4}-\d{2}-\d{2}T/);
+    expect(statesOf(run, 'messages').length).toBeGreaterThan(0);
+    // The last message before the error trail is the STATE covering every record emitted.
+    const data = run.messages.filter((m) => m.type === 'RECORD' || m.type === 'STATE');
+    expect(data.at(-1)!.type).toBe('STATE');
+  });
+
+  it("stops cleanly when Ada's own daily limit answers 429 with a long Retry-After", async () => {
+    const capped = await startMockAda({ seed: 26, conversations: 200, messagesPerConversation: 5, historyDays: 60, rateLimits: { perSecond: 10, perMinute: 100, perDay: 4 } });
+    try {
+      const run = await read({ config: mockConfig(capped, { requests_per_second: 10, requests_per_minute: 100, requests_per_day: 15000 }), catalog: catalog('incremental', ['messages']) });
+      expect(run.code).not.toBe(0);
+      const [error] = tracesOf(run, 'ERROR');
+      expect(error!.error!.failure_type).toBe('transient_error');
+      expect(error!.error!.message).toMatch(/resume after \d{4}-\d{2}-\d{2}T/);
+      expect(capped.stats().rateLimited).toBe(1);
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
 describe('secrets', () => {
   it('the api_key appears in no output of any command, even with --debug and on failures', async () => {
     const key = 'sk-live-TOPSECRET-9f8e7d';

@@ -128,7 +128,9 @@ export class HttpClient {
           { cause: error },
         );
       }
-      return this.opts.describeHttpError(status, String(error.response.body ?? ''), target);
+      // got has already parsed a JSON body; Ada's error sentence is read from the raw text.
+      const raw = error.response.rawBody?.toString('utf8') ?? (typeof error.response.body === 'string' ? error.response.body : JSON.stringify(error.response.body));
+      return this.opts.describeHttpError(status, raw, target);
     }
     if (error instanceof RequestError) {
       const code = error.code ?? 'ERR';

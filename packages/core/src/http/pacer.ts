@@ -96,7 +96,9 @@ export class Pacer {
     for (;;) {
       const now = this.now();
       const dayFree = this.day.nextFree(now);
-      const at = Math.max(perSecond.nextFree(now), this.minute.nextFree(now), dayFree, this.pausedUntil);
+      const secondFree = perSecond.nextFree(now);
+      const minuteFree = this.minute.nextFree(now);
+      const at = Math.max(secondFree, minuteFree, dayFree, this.pausedUntil);
       if (at <= now) {
         const stamp: Stamp = { t: now };
         perSecond.record(stamp);
@@ -107,7 +109,14 @@ export class Pacer {
       }
       const maxWait = this.limits.maxWaitMs ?? 15 * 60_000;
       if (at - now > maxWait) {
-        const reason = dayFree > now ? `the daily budget of ${this.day.limit} requests is used up` : 'the API asked us to pause';
+        const reason =
+          at === dayFree
+            ? `the daily budget of ${this.day.limit} requests is used up`
+            : at === this.pausedUntil
+              ? 'the API asked us to pause'
+              : at === minuteFree
+                ? `the budget of ${this.minute.limit} requests per ${formatDuration(this.minute.windowMs)} is used up`
+                : `the budget of ${perSecond.limit} requests per ${formatDuration(perSecond.windowMs)} for ${key} is used up`;
         throw new TransientError(
           `Stopped because ${reason}; resume after ${new Date(at).toISOString()} (in ${formatDuration(at - now)}).`,
           { retryAt: new Date(at) },

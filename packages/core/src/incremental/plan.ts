@@ -39,15 +39,14 @@ export function planWindows(input: PlanInput): ReadPlan {
   const fromCheckpoint = input.checkpoint ? Date.parse(input.checkpoint.cursor) : undefined;
   const wanted = fromCheckpoint !== undefined ? fromCheckpoint - input.lookbackMs : input.startMs;
   let from = floorToSecond(wanted);
-  let clampedFrom: string | undefined;
-  if (wanted < input.floorMs) {
-    clampedFrom = formatSecond(from);
-    from = ceilToSecond(input.floorMs);
-  }
+  // Flooring may step just below the floor without the start being too old: no warning then.
+  const clampedFrom = wanted < input.floorMs ? formatSecond(from) : undefined;
+  if (from < input.floorMs) from = ceilToSecond(input.floorMs);
   const end = ceilToSecond(input.endMs);
+  const step = Math.max(1000, floorToSecond(input.windowMs));
   const windows: Window[] = [];
   for (let since = from; since < end; ) {
-    const to = Math.min(end, since + input.windowMs);
+    const to = Math.min(end, since + step);
     windows.push({ since: formatSecond(since), to: formatSecond(to) });
     since = to;
   }

@@ -1,0 +1,209 @@
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TransientError } from '../src/errors.js';
+import { Pacer, type PacingLimits } from '../src/http/pacer.js';
+
+/**
+ * The pacer runs on a fake clock: `now` reads vitest's fake Date.now and its sleeps are fake
+ * setTimeouts, so a simulated day passes in milliseconds and every time is exact.
+ */
+const T0 = Date.UTC(2026, 2, 1, 10, 0, 0);
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const generous: PacingLimits = { perSecond: 1000, perMinute: 1_000_000, perDay: 10_000_000 };
+
+function pacer(limits: Partial<PacingLimits>): Pacer {
+  return new Pacer({ ...generous, ...limits }, () => Date.now());
+}
+
+/** Starts every acquire at once, runs the fake clock until all settle, returns the grant times. */
+async function grantTimes(p: Pacer, keys: string[]): Promise<Array<{ key: string; at: number }>> {
+  const grants: Array<{ key: string; at: number }> = [];
+  const all = Promise.all(keys.map((key) => p.acquire(key).then(() => grants.push({ key, at: Date.now() - T0 }))));
+  await vi.runAllTimersAsync();
+  await all;
+  return grants.sort((a, b) => a.at - b.at);
+}
+
+/** The largest number of times in any half-open interval [t, t + windowMs). */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+describe('Pacer', () => {
+  it('grants immediately while under every limit', async () => {
+    const p = pacer({ perSecond: 3 });
+    const grants = await grantTimes(p, ['a', 'a', 'a']);
+    expect(grants.map((g) => g.at)).toEqual([0, 0, 0]);
+    expect(p.statsFor('a')).toEqual({ requests: 3, waitedMs: 0 });
+  });
+
+  it('never grants more than perSecond per key in any rolling second, and waits no longer than needed', async () => {
+    const p = pacer({ perSecond: 2 });
+    const grants = await grantTimes(p, Array.from({ length: 7 }, () => 'a'));
+    const times = grants.map((g) => g.at);
+    expect(maxInWindow(times, 1000)).toBe(2);
+    // The third request goes out just after the first leaves the window (plus the small margin).
+    expect(times[2]).toBeGreaterThanOrEqual(1000);
+    expect(times[2]).toBeLessThanOrEqual(1100);
+    expect(times[6]).toBeLessThanOrEqual(3 * 1100);
+  });
+
+  it('keeps per-second windows separate per key', async () => {
+    const p = pacer({ perSecond: 1 });
+    const grants = await grantTimes(p, ['a', 'b', 'c', 'a']);
+    expect(grants.filter((g) => g.key !== 'a').map((g) => g.at)).toEqual([0, 0]);
+    expect(grants.filter((g) => g.key === 'a').map((g) => g.at)[1]).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('applies perMinute across keys: a burst of perMinute goes at once, the next waits about a minute', async () => {
+    const p = pacer({ perSecond: 100, perMinute: 10 });
+    const keys = Array.from({ length: 11 }, (_, i) => (i % 2 ? 'x' : 'y'));
+    const grants = await grantTimes(p, keys);
+    expect(grants.slice(0, 10).every((g) => g.at === 0)).toBe(true);
+    expect(grants[10]!.at).toBeGreaterThanOrEqual(60_000);
+    expect(grants[10]!.at).toBeLessThanOrEqual(61_000);
+    expect(maxInWindow(grants.map((g) => g.at), 60_000)).toBe(10);
+  });
+
+  it('applies perDay across keys', async () => {
+    const p = pacer({ perSecond: 100, perMinute: 100, perDay: 4, maxWaitMs: Number.POSITIVE_INFINITY });
+    const grants = await grantTimes(p, ['a', 'b', 'c', 'd', 'e']);
+    expect(grants.slice(0, 4).map((g) => g.at)).toEqual([0, 0, 0, 0]);
+    expect(grants[4]!.at).toBeGreaterThanOrEqual(86_400_000);
+    expect(grants[4]!.at).toBeLessThanOrEqual(86_400_000 + 10_000);
+  });
+
+  it('treats a fractional limit as one request per 1/limit seconds', async () => {
+    const p = pacer({ perSecond: 0.5 });
+    const times = (await grantTimes(p, ['a', 'a', 'a', 'a'])).map((g) => g.at);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(2000);
+    expect(times[3]).toBeLessThanOrEqual(3 * 2100);
+  });
+
+  it('rounds a fractional limit above one down, never up', async () => {
+    const p = pacer({ perSecond: 2.5 });
+    const times = (await grantTimes(p, Array.from({ length: 9 }, () => 'a'))).map((g) => g.at);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(2);
+  });
+
+  it('stops with a TransientError saying when to resume once the daily budget is spent', async () => {
+    const p = pacer({ perDay: 2 });
+    await grantTimes(p, ['a', 'b']);
+    const error = await p.acquire('a').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TransientError);
+    const t = error as TransientError;
+    expect(t.retryAt).toBeInstanceOf(Date);
+    const resumeMs = t.retryAt!.getTime() - T0;
+    expect(resumeMs).toBeGreaterThanOrEqual(86_400_000);
+    expect(resumeMs).toBeLessThanOrEqual(86_400_000 + 10_000);
+    expect(t.message).toContain(t.retryAt!.toISOString());
+    expect(t.message).toMatch(/daily budget of 2 requests/);
+    expect(p.statsFor('a').requests).toBe(1);
+  });
+
+  it('obeys pauseUntil, for every key', async () => {
+    const p = pacer({});
+    p.pauseUntil(T0 + 5_000);
+    p.pauseUntil(T0 + 1_000); // an earlier pause never shortens the current one
+    const grants = await grantTimes(p, ['a', 'b']);
+    expect(grants.map((g) => g.at)).toEqual([5_000, 5_000]);
+    expect(p.statsFor('a')).toEqual({ requests: 1, waitedMs: 5_000 });
+  });
+
+  it('throws instead of sleeping through a pause longer than maxWaitMs', async () => {
+    const p = pacer({ maxWaitMs: 60_000 });
+    p.pauseUntil(T0 + 20 * 60_000);
+    const error = (await p.acquire('a').catch((e: unknown) => e)) as TransientError;
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.retryAt?.getTime()).toBe(T0 + 20 * 60_000);
+    expect(error.message).toContain(new Date(T0 + 20 * 60_000).toISOString());
+    expect(error.message).toMatch(/asked us to pause/);
+    expect(p.statsFor('a').requests).toBe(0);
+  });
+
+  it('does not blame the API for a wait caused by our own per-minute limit', async () => {
+    const p = pacer({ perMinute: 1, maxWaitMs: 10_000 });
+    await grantTimes(p, ['a']);
+    const error = (await p.acquire('a').catch((e: unknown) => e)) as TransientError;
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toContain(error.retryAt!.toISOString());
+    // No pause was requested and the daily budget is untouched: the reason must not claim otherwise.
+    expect(error.message).not.toMatch(/asked us to pause/);
+    expect(error.message).not.toMatch(/daily budget/);
+  });
+
+  it('counts a request from when it was actually sent, if later than the grant', async () => {
+    const p = pacer({ perSecond: 1 });
+    const slot = await p.acquire('a');
+    // The connection took 400 ms to open: the server sees the request at +400.
+    slot.sentAt(T0 + 400);
+    const grants = await grantTimes(p, ['a']);
+    expect(grants[0]!.at).toBeGreaterThanOrEqual(1400);
+    expect(grants[0]!.at).toBeLessThanOrEqual(1500);
+    // A send time before the grant never moves the window back.
+    const early = await grantTimes(p, ['b']);
+    expect(early[0]!.at).toBe(grants[0]!.at);
+  });
+
+  it('statsFor counts requests and time spent waiting, per key', async () => {
+    const p = pacer({ perSecond: 1 });
+    await grantTimes(p, ['a', 'a', 'a', 'b']);
+    const a = p.statsFor('a');
+    expect(a.requests).toBe(3);
+    // Waits of ~1 s and ~2 s for the second and third request.
+    expect(a.waitedMs).toBeGreaterThanOrEqual(3000);
+    expect(a.waitedMs).toBeLessThanOrEqual(3300);
+    expect(p.statsFor('b')).toEqual({ requests: 1, waitedMs: 0 });
+    expect(p.statsFor('never')).toEqual({ requests: 0, waitedMs: 0 });
+  });
+
+  it('holds every limit for random limits and request mixes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          perSecond: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(0.5, 0.25, 1.5)),
+          perMinute: fc.integer({ min: 1, max: 30 }),
+          perDay: fc.integer({ min: 5, max: 60 }),
+        }),
+        fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 40 }),
+        async (limits, keys) => {
+          const start = Date.now();
+          const p = new Pacer({ ...limits, maxWaitMs: Number.POSITIVE_INFINITY }, () => Date.now());
+          const grants: Array<{ key: string; at: number }> = [];
+          const all = Promise.all(keys.map((key) => p.acquire(key).then(() => grants.push({ key, at: Date.now() - start }))));
+          await vi.runAllTimersAsync();
+          await all;
+          expect(grants).toHaveLength(keys.length);
+          const everyTime = grants.map((g) => g.at);
+          expect(maxInWindow(everyTime, 60_000)).toBeLessThanOrEqual(limits.perMinute);
+          expect(maxInWindow(everyTime, 86_400_000)).toBeLessThanOrEqual(limits.perDay);
+          const perSecond = limits.perSecond < 1 ? 1 : Math.floor(limits.perSecond);
+          const windowMs = limits.perSecond < 1 ? 1000 / limits.perSecond : 1000;
+          for (const key of new Set(keys)) {
+            const times = grants.filter((g) => g.key === key).map((g) => g.at);
+            expect(maxInWindow(times, windowMs)).toBeLessThanOrEqual(perSecond);
+            expect(p.statsFor(key).requests).toBe(times.length);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
