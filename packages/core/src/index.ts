@@ -9,8 +9,8 @@ export { isRetryable, retryDelayMs, serverDelayMs } from './http/retry-policy.js
 export { runSource, main } from './cli.js';
 export { airbyteStream, type SourceDefinition, type StreamDefinition, type StreamReadContext } from './source.js';
 export { parseStateInput } from './state-input.js';
-export { parseCheckpoint, type StreamCheckpoint } from './incremental/state.js';
-export { planWindows, type ReadPlan, type Window, type PlanInput } from './incremental/plan.js';
-export { readWindows, type PagedSource, type PageRequest, type PageResult, type CheckpointSink } from './incremental/reader.js';
+export { parseCheckpoint, type StreamCheckpoint, type AheadWindow } from './incremental/state.js';
+export { planWindows, type ReadPlan, type Window, type PlannedWindow, type PlanInput } from './incremental/plan.js';
+export { readWindows, type PagedSource, type PageRequest, type PageResult, type CheckpointSink, type ReadOptions } from './incremental/reader.js';
 export { BoundarySet } from './incremental/boundary.js';
 export { runIncrementalStream, type IncrementalStreamOptions } from './incremental/run-stream.js';

@@ -20,7 +20,7 @@ describe('planWindows', () => {
       { since: iso(T + 9 * DAY), to: iso(T + 10 * DAY) },
     ]);
     expect(plan.start).toBe(iso(T));
-    expect(plan.boundaryIds).toEqual([]);
+    expect(plan.windows[0]!.resume).toBeUndefined();
     expect(plan.clampedFrom).toBeUndefined();
   });
 
@@ -66,7 +66,7 @@ describe('planWindows', () => {
     const plan = planWindows({ ...base, checkpoint: { cursor: iso(T + DAY), boundary_ids: ['a'] }, floorMs: T + 2 * DAY });
     expect(plan.clampedFrom).toBe(iso(T + DAY));
     expect(plan.start).toBe(iso(T + 2 * DAY));
-    expect(plan.boundaryIds).toEqual([]);
+    expect(plan.windows[0]!.resume).toBeUndefined();
   });
 
   it('plans nothing for a checkpoint in the future, and reports where it stands', () => {
@@ -82,15 +82,15 @@ describe('planWindows', () => {
 
   it('keeps boundary ids only when resuming exactly at the checkpoint', () => {
     const checkpoint = { cursor: iso(T + DAY), boundary_ids: ['a', 'b'] };
-    expect(planWindows({ ...base, checkpoint }).boundaryIds).toEqual(['a', 'b']);
-    expect(planWindows({ ...base, checkpoint, lookbackMs: 60_000 }).boundaryIds).toEqual([]);
-    expect(planWindows({ ...base, checkpoint: { cursor: iso(T + DAY) } }).boundaryIds).toEqual([]);
+    expect(planWindows({ ...base, checkpoint }).windows[0]!.resume).toEqual({ cursor: iso(T + DAY), ids: ['a', 'b'] });
+    expect(planWindows({ ...base, checkpoint, lookbackMs: 60_000 }).windows[0]!.resume).toBeUndefined();
+    expect(planWindows({ ...base, checkpoint: { cursor: iso(T + DAY) } }).windows[0]!.resume).toBeUndefined();
   });
 
   it('returns a copy of the boundary ids, not the checkpoint’s own array', () => {
     const checkpoint = { cursor: iso(T + DAY), boundary_ids: ['a'] };
     const plan = planWindows({ ...base, checkpoint });
-    plan.boundaryIds.push('b');
+    plan.windows[0]!.resume!.ids.push('b');
     expect(checkpoint.boundary_ids).toEqual(['a']);
   });
 

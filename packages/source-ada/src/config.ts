@@ -48,6 +48,13 @@ export const configSchema = z
     requests_per_second: z.number().positive().default(10).meta({ title: 'Requests per second', description: 'Per endpoint, in any rolling second.', order: 8 }),
     requests_per_minute: z.number().positive().default(100).meta({ title: 'Requests per minute', description: 'For the whole process, in any rolling 60 seconds.', order: 9 }),
     requests_per_day: z.number().positive().default(15000).meta({ title: 'Requests per day', description: 'For the whole process, in any rolling 24 hours.', order: 10 }),
+    window_concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(3)
+      .meta({ title: 'Concurrent windows', description: 'Time windows of a stream read at the same time during a backfill; pacing still applies.', order: 12 }),
     max_retries: z
       .number()
       .int()
@@ -74,6 +81,7 @@ const RULES: Record<string, string> = {
   requests_per_minute: 'a number > 0',
   requests_per_day: 'a number > 0',
   max_retries: 'an integer from 0 to 20',
+  window_concurrency: 'an integer from 1 to 16',
 };
 
 export function connectionSpecification(): Record<string, unknown> {

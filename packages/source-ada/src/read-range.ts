@@ -1,3 +1,4 @@
+import { floorToSecond } from '@ada-airbyte/core';
 import { type AdaConfig } from './config.js';
 
 const MINUTE = 60_000;
@@ -23,7 +24,12 @@ export type ReadRange = ReturnType<typeof readRange>;
 
 export function readRange(config: AdaConfig, now = Date.now()) {
   const floorMs = retentionFloor(now);
-  const endMs = config.end_date ? Math.min(Date.parse(config.end_date), now) : now;
+  // The end is floored to a whole second of the past: a window ending at ceil(now) would cover an
+  // instant that has not happened yet, and a record landing there after we read past it would be
+  // behind the saved cursor. A past end_date is ceiled (the plan does it) so that it is inclusive of
+  // its own fraction.
+  const past = floorToSecond(now);
+  const endMs = config.end_date ? Math.min(Date.parse(config.end_date), past) : past;
   return {
     startMs: config.start_date ? Date.parse(config.start_date) : floorMs,
     endMs,

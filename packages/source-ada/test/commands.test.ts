@@ -48,8 +48,8 @@ describe('spec', () => {
     expect(spec.properties.page_size).toMatchObject({ minimum: 100, maximum: 10000, default: 10000 });
     // It is a valid draft-07 schema that accepts a minimal config and rejects a bad one.
     const validate = new Ajv({ strict: false, logger: false }).compile(spec);
-    expect(validate({ api_key: 'k', handle: 'acme' })).toBe(true);
-    expect(validate({ api_key: 'k', handle: 'acme', page_size: 50 })).toBe(false);
+    expect(validate({ api_key: 'test-key-000', handle: 'acme' })).toBe(true);
+    expect(validate({ api_key: 'test-key-000', handle: 'acme', page_size: 50 })).toBe(false);
   });
 
   it('accepts --debug and does not depend on the working directory', async () => {
@@ -83,7 +83,7 @@ describe('check', () => {
   });
 
   it('fails on an unknown handle (host does not resolve) naming handle and region', async () => {
-    const s = status(await command('check', { api_key: 'k', handle: 'no-such-agent-zz' }));
+    const s = status(await command('check', { api_key: 'test-key-000', handle: 'no-such-agent-zz' }));
     expect(s.status).toBe('FAILED');
     expect(s.message).toMatch(/handle "no-such-agent-zz"/);
   });
@@ -97,22 +97,22 @@ describe('check', () => {
 
   it.each([
     [{ handle: 'acme' }, /"api_key" is required/],
-    [{ api_key: 'k' }, /"handle" is required/],
-    [{ api_key: 'k', handle: 'acme', page_size: 99 }, /"page_size".*100 to 10000/],
-    [{ api_key: 'k', handle: 'acme', page_size: 100.5 }, /"page_size"/],
-    [{ api_key: 'k', handle: 'acme', region: 'mars' }, /"region".*us, eu, maple/],
-    [{ api_key: 'k', handle: 'acme', start_date: '2026-13-01' }, /"start_date".*RFC 3339/],
-    [{ api_key: 'k', handle: 'acme', start_date: '2026-01-01T00:00:00+02:00' }, /"start_date"/],
-    [{ api_key: 'k', handle: 'acme', end_date: 'yesterday' }, /"end_date"/],
-    [{ api_key: 'k', handle: 'acme', start_date: '2026-05-01T00:00:00Z', end_date: '2026-04-01T00:00:00Z' }, /"end_date" must be later/],
-    [{ api_key: 'k', handle: 'acme', lookback_window_minutes: -1 }, /"lookback_window_minutes"/],
-    [{ api_key: 'k', handle: 'acme', requests_per_second: 0 }, /"requests_per_second".*> 0/],
-    [{ api_key: 'k', handle: 'acme', requests_per_minute: -5 }, /"requests_per_minute"/],
-    [{ api_key: 'k', handle: 'acme', requests_per_day: 'many' }, /"requests_per_day"/],
-    [{ api_key: 'k', handle: 'acme', base_url: 'http://example.com' }, /plain http only for loopback/],
-    [{ api_key: 'k', handle: 'acme', base_url: 'https://example.com/api' }, /scheme and host only/],
-    [{ api_key: 'k', handle: 'acme', base_url: 'not a url' }, /"base_url"/],
-    [{ api_key: 'k', handle: 'bad handle!' }, /"handle"/],
+    [{ api_key: 'test-key-000' }, /"handle" is required/],
+    [{ api_key: 'test-key-000', handle: 'acme', page_size: 99 }, /"page_size".*100 to 10000/],
+    [{ api_key: 'test-key-000', handle: 'acme', page_size: 100.5 }, /"page_size"/],
+    [{ api_key: 'test-key-000', handle: 'acme', region: 'mars' }, /"region".*us, eu, maple/],
+    [{ api_key: 'test-key-000', handle: 'acme', start_date: '2026-13-01' }, /"start_date".*RFC 3339/],
+    [{ api_key: 'test-key-000', handle: 'acme', start_date: '2026-01-01T00:00:00+02:00' }, /"start_date"/],
+    [{ api_key: 'test-key-000', handle: 'acme', end_date: 'yesterday' }, /"end_date"/],
+    [{ api_key: 'test-key-000', handle: 'acme', start_date: '2026-05-01T00:00:00Z', end_date: '2026-04-01T00:00:00Z' }, /"end_date" must be later/],
+    [{ api_key: 'test-key-000', handle: 'acme', lookback_window_minutes: -1 }, /"lookback_window_minutes"/],
+    [{ api_key: 'test-key-000', handle: 'acme', requests_per_second: 0 }, /"requests_per_second".*> 0/],
+    [{ api_key: 'test-key-000', handle: 'acme', requests_per_minute: -5 }, /"requests_per_minute"/],
+    [{ api_key: 'test-key-000', handle: 'acme', requests_per_day: 'many' }, /"requests_per_day"/],
+    [{ api_key: 'test-key-000', handle: 'acme', base_url: 'http://example.com' }, /plain http only for loopback/],
+    [{ api_key: 'test-key-000', handle: 'acme', base_url: 'https://example.com/api' }, /scheme and host only/],
+    [{ api_key: 'test-key-000', handle: 'acme', base_url: 'not a url' }, /"base_url"/],
+    [{ api_key: 'test-key-000', handle: 'bad handle!' }, /"handle"/],
     ['{not json', /not valid JSON/],
     [[1, 2], /JSON object/],
   ])('rejects bad config %j with one sentence', async (config, pattern) => {
@@ -170,7 +170,7 @@ describe('discover', () => {
   });
 
   it('fails with a config_error TRACE on a bad config', async () => {
-    const run = await command('discover', { api_key: 'k' });
+    const run = await command('discover', { api_key: 'test-key-000' });
     expectValidProtocol(run);
     expect(run.code).not.toBe(0);
     const errors = run.messages.filter((m) => m.type === 'TRACE' && m.trace!.type === 'ERROR');

@@ -1,9 +1,10 @@
 import { SystemError } from '../errors.js';
 import { BoundarySet } from './boundary.js';
-import { type ReadPlan, type Window } from './plan.js';
-import { type StreamCheckpoint } from './state.js';
+import { type PlannedWindow, type ReadPlan, type Window } from './plan.js';
+import { type AheadWindow, type StreamCheckpoint } from './state.js';
 
 export interface PageRequest {
+  /** The range still to read: a window, or the part of it after a resumed position. */
   window: Window;
   /** The API's link to the next page; absent for a window's first page. */
   next?: string;
@@ -38,21 +39,35 @@ export interface CheckpointSink<R> {
   pageDone(): Promise<void>;
 }
 
+export interface ReadOptions {
+  /** Windows read at the same time (pages within a window are sequential: each follows the last's link). */
+  concurrency?: number;
+}
+
+/** One window's progress: everything before `position.cursor`, and `position.ids` at it, is emitted. */
+interface Task {
+  window: PlannedWindow;
+  position: { cursor: string; ids: string[] } | undefined;
+  done: boolean;
+}
+
 /**
- * Reads a plan's windows page by page, dropping repeats by id, and checkpoints after every page.
- * A checkpoint only ever covers records already emitted, and identical checkpoints are not
- * repeated.
+ * Reads a plan's windows page by page, up to `concurrency` windows at once, dropping repeats by
+ * id and checkpointing after every page. A checkpoint covers exactly the records emitted so far
+ * (the contiguous prefix as `cursor`, windows further on as `ahead`), and identical checkpoints
+ * are not repeated.
  */
 export async function readWindows<R>(
   source: PagedSource<R>,
   plan: ReadPlan,
   previous: StreamCheckpoint | undefined,
   sink: CheckpointSink<R>,
+  options: ReadOptions = {},
 ): Promise<number> {
   let total = 0;
   let sinceCheckpoint = 0;
   let last: string | undefined;
-  const checkpoint = (cp: StreamCheckpoint): void => {
+  const emitCheckpoint = (cp: StreamCheckpoint): void => {
     const key = JSON.stringify(cp);
     if (key === last) return;
     sink.checkpoint(cp, sinceCheckpoint);
@@ -62,20 +77,48 @@ export async function readWindows<R>(
 
   if (plan.windows.length === 0) {
     // Nothing to read (a state in the future, or end before start): still confirm where we are.
-    checkpoint(previous ?? { cursor: plan.start });
+    emitCheckpoint(previous ?? { cursor: plan.start });
     await sink.pageDone();
     return 0;
   }
 
-  let boundary =
-    plan.boundaryIds.length > 0
-      ? new BoundarySet({ cursor: plan.windows[0]!.since, ids: plan.boundaryIds })
-      : new BoundarySet();
+  const tasks: Task[] = plan.windows.map((window) => ({
+    window,
+    position: window.resume ? { cursor: window.resume.cursor, ids: window.resume.ids } : undefined,
+    done: window.done === true,
+  }));
 
-  for (const window of plan.windows) {
-    let request: PageRequest = { window };
+  const checkpointNow = (): StreamCheckpoint => {
+    let i = 0;
+    while (i < tasks.length && tasks[i]!.done) i++;
+    if (i === tasks.length) return { cursor: tasks[tasks.length - 1]!.window.to };
+    const first = tasks[i]!;
+    const at = first.position ?? { cursor: first.window.since, ids: [] };
+    const ahead: AheadWindow[] = [];
+    for (const t of tasks.slice(i + 1)) {
+      if (t.done) ahead.push({ since: t.window.since, to: t.window.to, cursor: t.window.to });
+      else if (t.position) {
+        ahead.push({
+          since: t.window.since,
+          to: t.window.to,
+          cursor: t.position.cursor,
+          ...(t.position.ids.length ? { boundary_ids: t.position.ids } : {}),
+        });
+      }
+    }
+    return { cursor: at.cursor, ...(at.ids.length ? { boundary_ids: at.ids } : {}), ...(ahead.length ? { ahead } : {}) };
+  };
+
+  let failure: { error: unknown } | undefined;
+
+  const readTask = async (task: Task): Promise<void> => {
+    const range: Window = { since: task.position?.cursor ?? task.window.since, to: task.window.to };
+    const boundary = task.position ? new BoundarySet({ cursor: task.position.cursor, ids: task.position.ids }) : new BoundarySet();
+    let request: PageRequest = { window: range };
     for (;;) {
       const page = await source.fetchPage(request);
+      // Another window failed: emit nothing more, so the last checkpoint stays exact.
+      if (failure) return;
       const fresh: R[] = [];
       for (const record of page.records) {
         const id = source.idOf(record);
@@ -88,27 +131,50 @@ export async function readWindows<R>(
         total += fresh.length;
         sinceCheckpoint += fresh.length;
       }
-      if (!page.next) break;
+      if (!page.next) {
+        // The upper bound is exclusive, so nothing at or after `to` was emitted: no ids to carry.
+        task.done = true;
+        emitCheckpoint(checkpointNow());
+        await sink.pageDone();
+        return;
+      }
       if (fresh.length === 0 && page.next === page.requested) {
         const wider = source.widen?.(page.requested);
-        if (wider !== undefined) {
-          request = { window, next: wider };
-          continue;
+        if (wider === undefined) {
+          throw new SystemError(
+            `The API returned the same ${source.stream} page again (${page.records.length} records, none new) for ${range.since}..${range.to}: ` +
+              `more records share one timestamp than the largest page holds.`,
+          );
         }
-        throw new SystemError(
-          `The API returned the same ${source.stream} page again (${page.records.length} records, none new) for ${window.since}..${window.to}: ` +
-            `more records share one timestamp than the largest page holds.`,
-        );
+        request = { window: range, next: wider };
+        continue;
       }
       const position = boundary.position();
-      if (position) checkpoint({ cursor: position.cursor, boundary_ids: position.ids });
+      if (position) task.position = position;
+      emitCheckpoint(checkpointNow());
       await sink.pageDone();
-      request = { window, next: page.next };
+      request = { window: range, next: page.next };
     }
-    // The upper bound is exclusive, so nothing at or after `to` was emitted: no ids to carry.
-    boundary = new BoundarySet();
-    checkpoint({ cursor: window.to });
-    await sink.pageDone();
-  }
+  };
+
+  // Workers take windows in order, so the contiguous prefix (the cursor) keeps moving.
+  let nextTask = 0;
+  const worker = async (): Promise<void> => {
+    while (!failure && nextTask < tasks.length) {
+      const task = tasks[nextTask++]!;
+      if (task.done) continue;
+      try {
+        await readTask(task);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, tasks.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure) throw failure.error;
+  // Windows all done before this read (resumed ahead windows) still deserve a final checkpoint.
+  emitCheckpoint(checkpointNow());
+  await sink.pageDone();
   return total;
 }

@@ -17,6 +17,8 @@ export interface IncrementalStreamOptions<R> {
   stats?: () => { requests: number; rateLimitWaitMs: number };
   /** Emitted data for a record (the record itself by default). */
   toData?: (record: R) => unknown;
+  /** Windows read at the same time (default 1). */
+  concurrency?: number;
 }
 
 const PROGRESS_EVERY_MS = 2000;
@@ -76,7 +78,7 @@ export async function runIncrementalStream<R>(ctx: StreamReadContext, opts: Incr
       progress(false);
       await out.flush();
     },
-  });
+  }, { concurrency: opts.concurrency ?? 1 });
   progress(true);
   const s = opts.stats?.();
   out.info(

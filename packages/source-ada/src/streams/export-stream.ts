@@ -75,6 +75,7 @@ export function exportStream<R extends { _id: string }>(
       return runIncrementalStream(ctx, {
         source,
         ...range,
+        concurrency: config.window_concurrency,
         stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),
       });
     },
