@@ -148,7 +148,7 @@ describe('discover', () => {
 
   it('lists every documented field with its type', async () => {
     const run = await command('discover', mockConfig(mock));
-    const [conversations, messages] = run.messages[0]!.catalog!.streams as { json_schema: { properties: Record<string, { type: string[]; format?: string }> } }[];
+    const [conversations, messages] = run.messages[0]!.catalog!.streams as unknown as { json_schema: { properties: Record<string, { type: string[]; format?: string }> } }[];
     const c = conversations!.json_schema.properties;
     for (const f of ['_id', 'chatter_id', 'date_created', 'date_updated', 'is_engaged', 'is_escalated', 'platform', 'metavariables', 'variables', 'csat',
       'agent_id', 'agent_name', 'browser', 'browser_version', 'device', 'is_test_user', 'language', 'oauth_channel',

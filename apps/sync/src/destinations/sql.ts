@@ -1,0 +1,437 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AirbyteRecordMessage,
+  AirbyteStateMessage,
+  ConfiguredAirbyteCatalog,
+  ConfiguredAirbyteStream,
+} from '@ada-airbyte/core';
+import { DestinationError } from '../errors.js';
+import {
+  type Column,
+  type ColumnType,
+  type IdentifierRules,
+  type Row,
+  SEQ_COLUMN,
+  TableLayout,
+  recordToRow,
+  shortenIdentifier,
+} from '../schema-columns.js';
+import { CommitPolicy, PendingStates } from './checkpoints.js';
+import {
+  type CloseOutcome,
+  type Destination,
+  type OpenOptions,
+  type StreamResult,
+  type WriteMode,
+  cursorFieldOf,
+  primaryKeyFields,
+  stateKey,
+  writeModeOf,
+} from './types.js';
+
+/**
+ * The shared engine of the DuckDB and PostgreSQL destinations. Both keep the same invariant:
+ * a final table and the `_airbyte_state` row of its stream only ever change in the same transaction.
+ *
+ * Records are first buffered in memory and appended in bulk to a session-temporary staging table
+ * (never logged, gone after a crash). At a commit, one transaction merges the staged rows that the
+ * committed states cover into the final tables and writes those states. A full refresh builds a
+ * separate table and swaps it in at the end, in the transaction that also writes its state.
+ */
+
+export type SqlParam = string | number | boolean | null;
+
+export type PhysicalKind = ColumnType | 'raw_id' | 'extracted_at' | 'meta' | 'seq';
+
+export interface PhysicalColumn {
+  name: string;
+  kind: PhysicalKind;
+}
+
+export interface StagedRow {
+  row: Row;
+  seq: number;
+}
+
+/** What differs between DuckDB and PostgreSQL. */
+export interface SqlDriver {
+  readonly rules: IdentifierRules;
+  quote(identifier: string): string;
+  /** A table of the destination, qualified as needed. */
+  table(name: string): string;
+  /** A session-temporary table. */
+  temp(name: string): string;
+  typeName(kind: PhysicalKind): string;
+  exec(sql: string, params?: SqlParam[]): Promise<void>;
+  query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
+  /** Data columns of a table in the destination, or undefined when there is no such table. */
+  tableColumns(name: string): Promise<{ name: string; type: ColumnType }[] | undefined>;
+  /** Bulk-appends rows to a temporary table whose columns are `columns`, in that order. */
+  appendRows(tempTable: string, columns: readonly PhysicalColumn[], rows: readonly StagedRow[]): Promise<void>;
+  /** SQL that makes lookups on the key cheap, where the database needs it. */
+  keyIndexSql?(table: string, columns: readonly string[]): string | undefined;
+  /** SQL that gives the planner statistics of a fresh temporary table, where the database needs them. */
+  analyzeSql?(tempTable: string): string | undefined;
+  /** SQL that replaces `finalTable` by `tmpTable`, inside the caller's transaction. */
+  swapSql(tmpTable: string, finalTable: string, keyColumns: readonly string[]): string[];
+  close(): Promise<void>;
+}
+
+const STATE_TABLE = '_airbyte_state';
+const WINNERS_TABLE = '_airbyte_winners';
+/** Rows kept in memory before they go to the staging table. */
+const FLUSH_ROWS = 5_000;
+
+interface StreamTarget {
+  name: string;
+  config: ConfiguredAirbyteStream;
+  mode: WriteMode;
+  finalTable: string;
+  /** Where commits merge into: the final table, or for a full refresh the table that replaces it. */
+  targetTable: string;
+  stageTable: string;
+  layout: TableLayout;
+  keyFields: string[];
+  cursorField: string | undefined;
+  /** Staging table columns in physical order (columns added later go last). */
+  stageColumns: PhysicalColumn[];
+  /** Columns added to the layout that the tables do not have yet. */
+  newColumns: Column[];
+  buffer: StagedRow[];
+  lastStagedSeq: number;
+  mergedUpTo: number;
+  /** For a full refresh: the newest committed-to-staging state, written when the new table is swapped in. */
+  heldState: AirbyteStateMessage | undefined;
+  result: StreamResult;
+}
+
+function airbyteColumns(): PhysicalColumn[] {
+  return [
+    { name: '_airbyte_raw_id', kind: 'raw_id' },
+    { name: '_airbyte_extracted_at', kind: 'extracted_at' },
+    { name: '_airbyte_meta', kind: 'meta' },
+  ];
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string') return Number(value);
+  return 0;
+}
+
+export class SqlDestination implements Destination {
+  readonly label: string;
+  private readonly connectDriver: () => Promise<SqlDriver>;
+  private driver: SqlDriver | undefined;
+  private readonly streams = new Map<string, StreamTarget>();
+  private readonly pending = new PendingStates<number>();
+  private readonly policy: CommitPolicy;
+  private onStateCommitted: ((state: AirbyteStateMessage) => void) | undefined;
+  private seq = 0;
+
+  constructor(label: string, connectDriver: () => Promise<SqlDriver>, policy?: CommitPolicy) {
+    this.label = label;
+    this.connectDriver = connectDriver;
+    this.policy = policy ?? new CommitPolicy();
+  }
+
+  private get db(): SqlDriver {
+    if (!this.driver) throw new Error('destination is not connected');
+    return this.driver;
+  }
+
+  async connect(): Promise<void> {
+    this.driver = await this.connectDriver();
+    const d = this.driver;
+    await this.guard('could not create the state table', () =>
+      d.exec(
+        `CREATE TABLE IF NOT EXISTS ${d.table(STATE_TABLE)} (state_key ${d.typeName('string')}, stream_name ${d.typeName('string')}, stream_namespace ${d.typeName('string')}, state ${d.typeName('string')}, updated_at ${d.typeName('extracted_at')})`,
+      ),
+    );
+  }
+
+  async storedStates(): Promise<AirbyteStateMessage[]> {
+    const rows = await this.guard('could not read the stored state', () =>
+      this.db.query(`SELECT state FROM ${this.db.table(STATE_TABLE)} ORDER BY state_key`),
+    );
+    return rows.map((r) => JSON.parse(String(r.state)) as AirbyteStateMessage);
+  }
+
+  async open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<void> {
+    this.onStateCommitted = options?.onStateCommitted;
+    const d = this.db;
+    for (const config of catalog.streams) {
+      const name = config.stream.name;
+      const finalTable = shortenIdentifier(name, d.rules.maxBytes);
+      const mode = writeModeOf(config);
+      const keyFields = mode === 'append' ? [] : primaryKeyFields(config);
+      const tmpTable = shortenIdentifier(`_airbyte_tmp_${name}`, d.rules.maxBytes);
+      const stageTable = shortenIdentifier(`_airbyte_stage_${name}`, d.rules.maxBytes);
+
+      await this.guard(`could not prepare the table for stream ${name}`, async () => {
+        // A full refresh that failed earlier leaves its half-built table behind; it is never resumed.
+        await d.exec(`DROP TABLE IF EXISTS ${d.table(tmpTable)}`);
+      });
+      const existing =
+        mode === 'overwrite' ? undefined : await this.guard(`could not read the columns of ${finalTable}`, () => d.tableColumns(finalTable));
+      const layout = new TableLayout(d.rules, existing ?? [], config.stream.json_schema);
+      for (const field of [...keyFields, ...(cursorFieldOf(config) ? [cursorFieldOf(config)!] : [])]) {
+        if (!layout.column(field)) layout.add(field, 'string');
+      }
+      const cursorField = mode === 'append' ? undefined : cursorFieldOf(config);
+      const target: StreamTarget = {
+        name,
+        config,
+        mode,
+        finalTable,
+        targetTable: mode === 'overwrite' ? tmpTable : finalTable,
+        stageTable,
+        layout,
+        keyFields,
+        cursorField,
+        stageColumns: [
+          ...airbyteColumns(),
+          ...layout.columns.map((c) => ({ name: c.name, kind: c.type })),
+          { name: SEQ_COLUMN, kind: 'seq' },
+        ],
+        newColumns: [],
+        buffer: [],
+        lastStagedSeq: 0,
+        mergedUpTo: 0,
+        heldState: undefined,
+        result: { stream: name, recordsCommitted: 0, inserted: 0, updated: 0, unchanged: 0 },
+      };
+      await this.guard(`could not prepare the table for stream ${name}`, async () => {
+        const dataColumns = target.stageColumns.filter((c) => c.kind !== 'seq');
+        const defs = (cols: PhysicalColumn[]) => cols.map((c) => `${d.quote(c.name)} ${d.typeName(c.kind)}`).join(', ');
+        if (existing === undefined) {
+          await d.exec(`CREATE TABLE IF NOT EXISTS ${d.table(target.targetTable)} (${defs(dataColumns)})`);
+        } else {
+          const have = new Set(existing.map((c) => c.name));
+          for (const column of layout.columns) {
+            if (!have.has(column.name)) {
+              await d.exec(
+                `ALTER TABLE ${d.table(finalTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
+              );
+            }
+          }
+        }
+        const keyColumns = keyFields.map((f) => layout.column(f)!.name);
+        const indexSql = keyColumns.length > 0 ? d.keyIndexSql?.(target.targetTable, keyColumns) : undefined;
+        if (indexSql) await d.exec(indexSql);
+        await d.exec(`DROP TABLE IF EXISTS ${d.temp(stageTable)}`);
+        await d.exec(`CREATE TEMP TABLE ${d.temp(stageTable)} (${defs(target.stageColumns)})`);
+      });
+      this.streams.set(name, target);
+    }
+  }
+
+  async write(record: AirbyteRecordMessage): Promise<void> {
+    const target = this.streams.get(record.stream);
+    if (!target) return; // not in the configured catalog: the protocol says to ignore it
+    const added = target.layout.addUnknownFields(record.data as Record<string, unknown>);
+    if (added.length > 0) target.newColumns.push(...added);
+    this.seq++;
+    target.buffer.push({ row: recordToRow(record, target.layout, randomUUID()), seq: this.seq });
+    this.policy.recordWritten();
+    if (target.buffer.length >= FLUSH_ROWS) await this.flush(target);
+  }
+
+  async state(state: AirbyteStateMessage): Promise<void> {
+    this.pending.add(state, this.seq);
+    if (this.policy.due()) await this.commit(new Set());
+  }
+
+  async close(outcome: CloseOutcome): Promise<StreamResult[]> {
+    await this.commit(outcome.completedStreams);
+    return [...this.streams.values()].map((t) => ({ ...t.result }));
+  }
+
+  async dispose(): Promise<void> {
+    const d = this.driver;
+    this.driver = undefined;
+    if (!d) return;
+    try {
+      for (const t of this.streams.values()) {
+        if (t.mode === 'overwrite' && t.targetTable !== t.finalTable) {
+          await d.exec(`DROP TABLE IF EXISTS ${d.table(t.targetTable)}`).catch(() => undefined);
+        }
+      }
+    } finally {
+      await d.close().catch(() => undefined);
+    }
+  }
+
+  /** Adds new columns to the tables, then appends buffered rows to the staging table. */
+  private async flush(target: StreamTarget): Promise<void> {
+    const d = this.db;
+    if (target.newColumns.length > 0) {
+      const columns = target.newColumns.splice(0);
+      await this.guard(`could not add a column to ${target.finalTable}`, async () => {
+        for (const column of columns) {
+          // Added outside the commit transaction: a new empty column is harmless if the commit never happens.
+          await d.exec(
+            `ALTER TABLE ${d.table(target.targetTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
+          );
+          await d.exec(`ALTER TABLE ${d.temp(target.stageTable)} ADD COLUMN ${d.quote(column.name)} ${d.typeName(column.type)}`);
+          target.stageColumns.push({ name: column.name, kind: column.type });
+        }
+      });
+    }
+    if (target.buffer.length === 0) return;
+    const rows = target.buffer.splice(0);
+    await this.guard(`could not stage records of stream ${target.name}`, () =>
+      d.appendRows(target.stageTable, target.stageColumns, rows),
+    );
+    target.lastStagedSeq = rows[rows.length - 1]!.seq;
+  }
+
+  /**
+   * Commits every pending state with the records it covers, in one transaction. Streams in `complete`
+   * also get their records after their last state, and a full refresh of them is swapped in.
+   */
+  private async commit(complete: ReadonlySet<string>): Promise<void> {
+    const d = this.db;
+    const states = this.pending.take();
+    const bounds = new Map<string, number>();
+    for (const entry of states) {
+      const covered = this.streams.has(entry.key) ? [entry.key] : entry.key.startsWith('__') ? [...this.streams.keys()] : [];
+      for (const name of covered) bounds.set(name, Math.max(bounds.get(name) ?? 0, entry.bound));
+    }
+    for (const name of complete) if (this.streams.has(name)) bounds.set(name, this.seq);
+    const swaps = [...complete].map((n) => this.streams.get(n)).filter((t): t is StreamTarget => t?.mode === 'overwrite');
+    if (bounds.size === 0 && states.length === 0 && swaps.length === 0) return;
+
+    for (const name of bounds.keys()) await this.flush(this.streams.get(name)!);
+
+    const results = new Map<string, StreamResult>();
+    const echo: AirbyteStateMessage[] = [];
+    await this.guard('could not commit to the destination', async () => {
+      await d.exec('BEGIN');
+      try {
+        for (const [name, bound] of bounds) {
+          const target = this.streams.get(name)!;
+          results.set(name, await this.merge(target, bound));
+        }
+        for (const entry of states) {
+          const target = this.streams.get(entry.key);
+          if (target?.mode === 'overwrite') {
+            target.heldState = entry.message; // written when the new table replaces the old one
+          } else {
+            await this.writeState(entry.key, entry.message);
+            echo.push(entry.message);
+          }
+        }
+        for (const target of swaps) {
+          for (const sql of d.swapSql(target.targetTable, target.finalTable, this.keyColumns(target))) await d.exec(sql);
+          if (target.heldState) {
+            await this.writeState(target.name, target.heldState);
+            echo.push(target.heldState);
+          } else {
+            await d.exec(`DELETE FROM ${d.table(STATE_TABLE)} WHERE state_key = $1`, [target.name]);
+          }
+        }
+        await d.exec('COMMIT');
+      } catch (error) {
+        await d.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+    for (const [name, r] of results) {
+      const total = this.streams.get(name)!.result;
+      total.recordsCommitted += r.recordsCommitted;
+      total.inserted! += r.inserted ?? 0;
+      total.updated! += r.updated ?? 0;
+      total.unchanged! += r.unchanged ?? 0;
+      this.streams.get(name)!.mergedUpTo = bounds.get(name)!;
+    }
+    for (const target of swaps) target.targetTable = target.finalTable;
+    this.policy.committed();
+    for (const state of echo) this.onStateCommitted?.(state);
+  }
+
+  private keyColumns(target: StreamTarget): string[] {
+    return target.keyFields.map((f) => target.layout.column(f)!.name);
+  }
+
+  private async writeState(key: string, state: AirbyteStateMessage): Promise<void> {
+    const d = this.db;
+    const descriptor = state.stream?.stream_descriptor;
+    await d.exec(`DELETE FROM ${d.table(STATE_TABLE)} WHERE state_key = $1`, [key]);
+    await d.exec(
+      `INSERT INTO ${d.table(STATE_TABLE)} (state_key, stream_name, stream_namespace, state, updated_at) VALUES ($1, $2, $3, $4, now())`,
+      [key, descriptor?.name ?? null, descriptor?.namespace ?? null, JSON.stringify(state)],
+    );
+  }
+
+  /** Moves staged rows up to `bound` into the target table; runs inside the commit transaction. */
+  private async merge(target: StreamTarget, bound: number): Promise<StreamResult> {
+    const none: StreamResult = { stream: target.name, recordsCommitted: 0, inserted: 0, updated: 0, unchanged: 0 };
+    if (target.lastStagedSeq <= target.mergedUpTo) return none;
+    const d = this.db;
+    const q = (id: string) => d.quote(id);
+    const stage = d.temp(target.stageTable);
+    const tgt = d.table(target.targetTable);
+    const columns = target.stageColumns.filter((c) => c.kind !== 'seq').map((c) => q(c.name));
+    const [{ n: stagedRaw } = { n: 0 }] = await d.query(`SELECT count(*) AS n FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}`);
+    const staged = toNumber(stagedRaw);
+    if (staged === 0) return none;
+
+    const keys = this.keyColumns(target);
+    if (keys.length === 0) {
+      await d.exec(
+        `INSERT INTO ${tgt} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound} ORDER BY ${q(SEQ_COLUMN)}`,
+      );
+      await d.exec(`DELETE FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}`);
+      return { stream: target.name, recordsCommitted: staged, inserted: staged, updated: 0, unchanged: 0 };
+    }
+
+    const winners = d.temp(WINNERS_TABLE);
+    const cursor = target.cursorField ? q(target.layout.column(target.cursorField)!.name) : undefined;
+    const keyMatch = (a: string, b: string) => keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+    // Newest cursor wins; on equal cursors the record that arrived later wins.
+    const order = [...(cursor ? [`${cursor} DESC NULLS LAST`] : []), `${q(SEQ_COLUMN)} DESC`].join(', ');
+    await d.exec(`DROP TABLE IF EXISTS ${winners}`);
+    await d.exec(
+      `CREATE TEMP TABLE ${winners} AS SELECT ${columns.join(', ')} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys.map(q).join(', ')} ORDER BY ${order}) AS _ab_rn FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}) x WHERE _ab_rn = 1`,
+    );
+    const analyze = d.analyzeSql?.(WINNERS_TABLE);
+    if (analyze) await d.exec(analyze);
+    if (cursor) {
+      // A record older than the stored one (e.g. re-read through a lookback window after an update) must not win.
+      await d.exec(
+        `DELETE FROM ${winners} AS w WHERE EXISTS (SELECT 1 FROM ${tgt} t WHERE ${keyMatch('t', 'w')} AND t.${cursor} IS NOT NULL AND (w.${cursor} IS NULL OR w.${cursor} < t.${cursor}))`,
+      );
+    }
+    const dataColumns = target.stageColumns.filter((c) => !['seq', 'raw_id', 'extracted_at', 'meta'].includes(c.kind));
+    const differs = dataColumns.map((c) => `w.${q(c.name)} IS DISTINCT FROM t.${q(c.name)}`).join(' OR ') || 'false';
+    const [counts] = await d.query(
+      `SELECT (SELECT count(*) FROM ${winners}) AS winners, count(*) AS matched, count(*) FILTER (WHERE ${differs}) AS changed FROM ${winners} w JOIN ${tgt} t ON ${keyMatch('w', 't')}`,
+    );
+    await d.exec(`DELETE FROM ${tgt} AS t WHERE EXISTS (SELECT 1 FROM ${winners} w WHERE ${keyMatch('w', 't')})`);
+    await d.exec(`INSERT INTO ${tgt} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${winners}`);
+    await d.exec(`DELETE FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}`);
+    await d.exec(`DROP TABLE ${winners}`);
+    const winnerCount = toNumber(counts?.winners);
+    const matched = toNumber(counts?.matched);
+    const changed = toNumber(counts?.changed);
+    const inserted = winnerCount - matched;
+    return {
+      stream: target.name,
+      recordsCommitted: staged,
+      inserted,
+      updated: changed,
+      unchanged: staged - inserted - changed,
+    };
+  }
+
+  private async guard<T>(context: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof DestinationError) throw error;
+      throw new DestinationError(`${context} (${this.label})`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import type { AirbyteCatalog } from '@ada-airbyte/core';
+import { describe, expect, it } from 'vitest';
+import { CommitPolicy, PendingStates } from '../src/destinations/checkpoints.js';
+import { parseDestinationUri } from '../src/destinations/index.js';
+import { parsePostgresUri } from '../src/destinations/postgres.js';
+import { DestinationError, SourceError, UsageError, errorSentence, exitCodeFor, InterruptedError } from '../src/errors.js';
+import { parseLine, parseProgressLog } from '../src/messages.js';
+import { configureCatalog } from '../src/run.js';
+import {
+  TableLayout,
+  columnTypeOf,
+  compareCells,
+  formatMicros,
+  parseTimestampMicros,
+  recordToRow,
+  shortenIdentifier,
+  toCell,
+} from '../src/schema-columns.js';
+
+describe('schema-columns', () => {
+  it('maps JSON schema types to column types', () => {
+    expect(columnTypeOf({ type: ['null', 'string'], format: 'date-time' })).toBe('timestamp');
+    expect(columnTypeOf({ type: 'string', airbyte_type: 'timestamp_with_timezone' })).toBe('timestamp');
+    expect(columnTypeOf({ type: 'string', format: 'date' })).toBe('date');
+    expect(columnTypeOf({ type: ['string', 'null'] })).toBe('string');
+    expect(columnTypeOf({ type: 'integer' })).toBe('integer');
+    expect(columnTypeOf({ type: 'number', airbyte_type: 'integer' })).toBe('integer');
+    expect(columnTypeOf({ type: ['null', 'number'] })).toBe('number');
+    expect(columnTypeOf({ type: 'boolean' })).toBe('boolean');
+    expect(columnTypeOf({ type: ['null', 'object'] })).toBe('json');
+    expect(columnTypeOf({ type: 'array', items: { type: 'string' } })).toBe('json');
+    expect(columnTypeOf({ type: ['string', 'number'] })).toBe('json');
+    expect(columnTypeOf({ anyOf: [{ type: 'null' }, { type: 'string', format: 'date-time' }] })).toBe('timestamp');
+    expect(columnTypeOf({})).toBe('json');
+  });
+
+  it('parses RFC 3339 timestamps to microseconds and back', () => {
+    const micros = parseTimestampMicros('2024-03-05T06:07:08.123456Z')!;
+    expect(formatMicros(micros)).toBe('2024-03-05T06:07:08.123456Z');
+    expect(parseTimestampMicros('2024-03-05T06:07:08Z')).toBe(BigInt(Date.UTC(2024, 2, 5, 6, 7, 8)) * 1000n);
+    expect(parseTimestampMicros('2024-03-05T08:07:08.5+02:00')).toBe(parseTimestampMicros('2024-03-05T06:07:08.500000Z'));
+    expect(parseTimestampMicros('2024-03-05 06:07:08')).toBe(parseTimestampMicros('2024-03-05T06:07:08Z'));
+    expect(formatMicros(parseTimestampMicros('1969-12-31T23:59:59.999999Z')!)).toBe('1969-12-31T23:59:59.999999Z');
+    expect(parseTimestampMicros('2024-02-30T00:00:00Z')).toBeUndefined();
+    expect(parseTimestampMicros('yesterday')).toBeUndefined();
+  });
+
+  it('converts values to cells, refusing what does not fit', () => {
+    expect(toCell('x', 'string')).toBe('x');
+    expect(toCell(5, 'string')).toBe('5');
+    expect(toCell({ a: 1 }, 'string')).toBe('{"a":1}');
+    expect(toCell(['a'], 'json')).toBe('["a"]');
+    expect(toCell('12', 'integer')).toBe(12);
+    expect(toCell(1.5, 'integer')).toBeUndefined();
+    expect(toCell('1e3', 'number')).toBe(1000);
+    expect(toCell('x', 'number')).toBeUndefined();
+    expect(toCell('true', 'boolean')).toBe(true);
+    expect(toCell(1, 'boolean')).toBeUndefined();
+    expect(toCell('2024-01-02', 'date')).toBe(19724);
+    expect(toCell(null, 'integer')).toBeNull();
+    expect(compareCells(null, 1)).toBe(-1);
+    expect(compareCells(2n, 1n)).toBe(1);
+  });
+
+  it('adds columns for new fields, avoids collisions, and finds the same columns on the next run', () => {
+    const rules = { caseInsensitive: true, maxBytes: 255 };
+    const schema = { properties: { name: { type: 'string' }, _airbyte_meta: { type: 'string' } } };
+    const first = new TableLayout(rules, [{ name: 'Name', type: 'string' }], schema);
+    expect(first.columns.map((c) => [c.field, c.name])).toEqual([
+      ['name', 'name_1'],
+      ['_airbyte_meta', '_airbyte_meta_1'],
+    ]);
+    expect(first.addUnknownFields({ Name: 'x', fresh: 1.5, later: null }).map((c) => [c.field, c.name, c.type])).toEqual([
+      ['Name', 'Name', 'string'],
+      ['fresh', 'fresh', 'number'],
+    ]);
+    // The next run sees the table as the first one left it.
+    const existing = [{ name: 'Name', type: 'string' as const }, ...first.columns.map((c) => ({ name: c.name, type: c.type }))];
+    const second = new TableLayout(rules, existing, schema);
+    expect(second.columns.map((c) => [c.field, c.name])).toEqual([
+      ['name', 'name_1'],
+      ['_airbyte_meta', '_airbyte_meta_1'],
+    ]);
+    expect(second.addUnknownFields({ fresh: 'now a string', Name: 'y' }).map((c) => [c.field, c.name, c.type])).toEqual([
+      ['fresh', 'fresh', 'number'],
+      ['Name', 'Name', 'string'],
+    ]);
+    const pgLayout = new TableLayout({ caseInsensitive: false, maxBytes: 63 }, [], { properties: { ['x'.repeat(80)]: { type: 'string' } } });
+    expect(Buffer.byteLength(pgLayout.columns[0]!.name)).toBeLessThanOrEqual(63);
+    expect(shortenIdentifier('é'.repeat(40), 63)).toMatch(/^é+_[0-9a-f]{8}$/);
+  });
+
+  it('turns a record into a row, nulling what does not fit and saying so in _airbyte_meta', () => {
+    const layout = new TableLayout({ caseInsensitive: true, maxBytes: 255 }, [], {
+      properties: { n: { type: 'integer' }, t: { type: 'string', format: 'date-time' } },
+    });
+    const row = recordToRow({ data: { n: 'many', t: '2024-01-01T00:00:00Z' }, emitted_at: 1_700_000_000_123 }, layout, 'id-1');
+    expect(row.cells.get('n')).toBeNull();
+    expect(row.cells.get('t')).toBe(1_704_067_200_000_000n);
+    expect(row.extractedAtMicros).toBe(1_700_000_000_123_000n);
+    expect(JSON.parse(row.meta)).toEqual({ changes: [{ field: 'n', change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' }] });
+  });
+});
+
+describe('errors', () => {
+  it('makes one sentence with context and cause', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 1 });
+    expect(errorSentence(new DestinationError('could not connect to PostgreSQL at 127.0.0.1:1/test', { cause: refused }))).toBe(
+      'Could not connect to PostgreSQL at 127.0.0.1:1/test: connection refused.',
+    );
+    expect(errorSentence(new Error('IO Error: Cannot open file "x": Permission denied\nLINE 1: ...'))).toBe(
+      'Cannot open file "x": Permission denied.',
+    );
+    expect(errorSentence(new SourceError('The API key was rejected.'))).toBe('The API key was rejected.');
+    expect(exitCodeFor(new UsageError('x'))).toBe(2);
+    expect(exitCodeFor(new InterruptedError('SIGINT'))).toBe(130);
+    expect(exitCodeFor(new InterruptedError('SIGTERM'))).toBe(143);
+    expect(exitCodeFor(new SourceError('x'))).toBe(1);
+  });
+});
+
+describe('destination URIs', () => {
+  it('parses the schemes', () => {
+    expect(parseDestinationUri('duckdb:./ada.duckdb')).toEqual({ kind: 'duckdb', target: './ada.duckdb' });
+    expect(parseDestinationUri('duckdb:///data/ada.duckdb')).toEqual({ kind: 'duckdb', target: '/data/ada.duckdb' });
+    expect(parseDestinationUri('jsonl:out')).toEqual({ kind: 'jsonl', target: 'out' });
+    expect(parseDestinationUri('postgresql://u@h/db?schema=ada').kind).toBe('postgres');
+    expect(() => parseDestinationUri('s3://bucket')).toThrow(UsageError);
+    expect(() => parseDestinationUri('duckdb:')).toThrow(/needs a path/);
+    const pg = parsePostgresUri('postgres://me:secret@db.example:6543/warehouse?schema=ada&sslmode=require');
+    expect(pg).toEqual({
+      connectionString: 'postgres://me:secret@db.example:6543/warehouse?sslmode=require',
+      schema: 'ada',
+      display: 'db.example:6543/warehouse',
+    });
+  });
+});
+
+describe('configured catalog', () => {
+  const catalog: AirbyteCatalog = {
+    streams: [
+      {
+        name: 'conversations',
+        json_schema: {},
+        supported_sync_modes: ['full_refresh', 'incremental'],
+        source_defined_cursor: true,
+        default_cursor_field: ['date_updated'],
+        source_defined_primary_key: [['_id']],
+      },
+      { name: 'static', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+    ],
+  };
+
+  it('is incremental + append_dedup where the stream supports it', () => {
+    const configured = configureCatalog(catalog, { syncId: 7 });
+    expect(configured.streams.map((s) => [s.stream.name, s.sync_mode, s.destination_sync_mode, s.cursor_field, s.primary_key])).toEqual([
+      ['conversations', 'incremental', 'append_dedup', ['date_updated'], [['_id']]],
+      ['static', 'full_refresh', 'overwrite', undefined, undefined],
+    ]);
+  });
+
+  it('is full_refresh + overwrite with --full-refresh, and rejects unknown streams', () => {
+    const configured = configureCatalog(catalog, { fullRefresh: true, streams: ['conversations'], syncId: 7 });
+    expect(configured.streams.map((s) => [s.sync_mode, s.destination_sync_mode, s.generation_id, s.minimum_generation_id])).toEqual([
+      ['full_refresh', 'overwrite', 7, 7],
+    ]);
+    expect(() => configureCatalog(catalog, { streams: ['nope'] })).toThrow('unknown stream "nope"; the source offers conversations, static');
+  });
+});
+
+describe('messages', () => {
+  it('parses protocol lines and tells text and broken messages apart', () => {
+    expect(parseLine('{"type":"RECORD","record":{"stream":"s","data":{},"emitted_at":1}}').kind).toBe('message');
+    expect(parseLine('Starting source...').kind).toBe('text');
+    expect(parseLine('{"type":"RECORD","record":{"stream":"s"}}').kind).toBe('invalid');
+    expect(parseLine('{"type":"STATE","state":{"type":"PARTIAL"}}').kind).toBe('invalid');
+    expect(parseLine('{"type":"LOG","log":{"level":"INFO","message":"hi"}}').kind).toBe('message');
+  });
+
+  it('reads the source progress lines', () => {
+    expect(parseProgressLog('progress {"stream":"messages","requests":12,"rate_limit_wait_ms":3400}')).toEqual({
+      stream: 'messages',
+      requests: 12,
+      rateLimitWaitMs: 3400,
+    });
+    expect(parseProgressLog('progress of the week')).toBeUndefined();
+    expect(parseProgressLog('read 5 records')).toBeUndefined();
+  });
+});
+
+describe('checkpoints', () => {
+  it('commits at a state only after enough records or time', () => {
+    const policy = new CommitPolicy({ minRecords: 3, minMs: 60_000 });
+    policy.recordWritten();
+    expect(policy.due()).toBe(false);
+    policy.recordWritten();
+    policy.recordWritten();
+    expect(policy.due()).toBe(true);
+    policy.committed();
+    expect(policy.due()).toBe(false);
+  });
+
+  it('keeps the newest pending state per stream', () => {
+    const pending = new PendingStates<number>();
+    const state = (name: string, cursor: number) => ({ type: 'STREAM' as const, stream: { stream_descriptor: { name }, stream_state: { cursor } } });
+    pending.add(state('a', 1), 10);
+    pending.add(state('b', 1), 11);
+    pending.add(state('a', 2), 12);
+    expect(pending.entries().map((e) => [e.key, e.bound])).toEqual([
+      ['b', 11],
+      ['a', 12],
+    ]);
+    expect(pending.take().length).toBe(2);
+    expect(pending.size).toBe(0);
+  });
+});
