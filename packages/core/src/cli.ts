@@ -121,21 +121,26 @@ async function read<Config>(
     if (c.sync_mode === 'incremental') parseCheckpoint(states.get(c.stream.name), c.stream.name, statePath ?? '--state');
   }
 
-  for (const c of configured) {
-    const stream = streams.get(c.stream.name)!;
-    out.streamStatus(stream.name, 'STARTED');
-    try {
-      await stream.read({ syncMode: c.sync_mode, state: states.get(stream.name), stateSource: statePath ?? '--state', out });
-      out.streamStatus(stream.name, 'COMPLETE');
-    } catch (error) {
-      const failure: ConnectorError = asConnectorError(error);
-      out.streamStatus(stream.name, 'INCOMPLETE');
-      if (out.debugEnabled && failure.cause instanceof Error && failure.cause.stack) out.debug(failure.cause.stack);
-      out.error(failure, stream.name);
-      return 1;
-    }
-  }
-  return 0;
+  // Streams run side by side (they share the pacer); one failing does not stop the others, whose
+  // checkpoints stay valid, but the read exits non-zero.
+  const results = await Promise.all(
+    configured.map(async (c) => {
+      const stream = streams.get(c.stream.name)!;
+      out.streamStatus(stream.name, 'STARTED');
+      try {
+        await stream.read({ syncMode: c.sync_mode, state: states.get(stream.name), stateSource: statePath ?? '--state', out });
+        out.streamStatus(stream.name, 'COMPLETE');
+        return true;
+      } catch (error) {
+        const failure: ConnectorError = asConnectorError(error);
+        out.streamStatus(stream.name, 'INCOMPLETE');
+        if (out.debugEnabled && failure.cause instanceof Error && failure.cause.stack) out.debug(failure.cause.stack);
+        out.error(failure, stream.name);
+        return false;
+      }
+    }),
+  );
+  return results.every(Boolean) ? 0 : 1;
 }
 
 function readTextFile(path: string, what: string): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, registerSecret } from '@ada-airbyte/core';
+import { ConfigError, normalizeTimestamp, registerSecret } from '@ada-airbyte/core';
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const HANDLE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -9,7 +9,8 @@ const timestamp = (title: string, description: string, order: number) =>
   z
     .string()
     .regex(RFC3339_UTC)
-    .refine((v) => !Number.isNaN(Date.parse(v)))
+    // normalizeTimestamp refuses dates Date.parse would roll over (Feb 30, 24:00).
+    .refine((v) => normalizeTimestamp(v) !== undefined)
     .optional()
     .meta({ title, description, examples: ['2026-01-01T00:00:00Z'], order, format: 'date-time' });
 

@@ -159,7 +159,9 @@ describe('daily budget', () => {
       const [error] = tracesOf(run, 'ERROR');
       expect(error!.error!.failure_type).toBe('transient_error');
       expect(error!.error!.message).toMatch(/resume after \d{4}-\d{2}-\d{2}T/);
-      expect(capped.stats().rateLimited).toBe(1);
+      // Only the requests already in flight (one per concurrent window) can meet the 429.
+      expect(capped.stats().rateLimited).toBeGreaterThanOrEqual(1);
+      expect(capped.stats().rateLimited).toBeLessThanOrEqual(3);
     } finally {
       await capped.close();
     }
