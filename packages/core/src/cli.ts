@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConfiguredAirbyteCatalog } from './generated/protocol.js';
-import { asConnectorError, ConfigError, type ConnectorError } from './errors.js';
+import { asConnectorError, ConfigError, quoteInput, type ConnectorError } from './errors.js';
 import { MessageWriter } from './output.js';
 import { validateConfiguredCatalog } from './protocol/validate.js';
 import { airbyteStream, type SourceDefinition } from './source.js';
@@ -106,11 +106,11 @@ async function read<Config>(
     const name = c.stream.name;
     if (!streams.has(name)) {
       throw new ConfigError(
-        `The catalog ${catalogPath} selects stream "${name}", which this source does not have (it has ${[...streams.keys()].join(', ')}).`,
+        `The catalog ${catalogPath} selects stream ${quoteInput(name)}, which this source does not have (it has ${[...streams.keys()].join(', ')}).`,
       );
     }
     if (c.sync_mode !== 'full_refresh' && c.sync_mode !== 'incremental') {
-      throw new ConfigError(`The catalog ${catalogPath} asks for sync mode "${String(c.sync_mode)}" on stream "${name}"; use full_refresh or incremental.`);
+      throw new ConfigError(`The catalog ${catalogPath} asks for sync mode ${quoteInput(c.sync_mode)} on stream "${name}"; use full_refresh or incremental.`);
     }
     if (seen.has(name)) throw new ConfigError(`The catalog ${catalogPath} selects stream "${name}" twice.`);
     seen.add(name);

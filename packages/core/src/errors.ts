@@ -33,6 +33,13 @@ export class SystemError extends ConnectorError {
   readonly failureType = 'system_error' as const;
 }
 
+/** A user-supplied value for an error sentence: JSON-quoted, and cut short if it is long. */
+export function quoteInput(value: unknown, max = 80): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  const cut = text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
+  return JSON.stringify(cut);
+}
+
 /** Any thrown value as a ConnectorError; unknown errors become system errors. */
 export function asConnectorError(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;

@@ -12,6 +12,8 @@ import { filterSecrets } from './secrets.js';
 
 export type LogLevel = AirbyteLogMessage['level'];
 
+const PROTOCOL_ENUMS = new Set(['type', 'level', 'status', 'failure_type']);
+
 /** Enough buffered output to amortise write calls without holding many records in memory. */
 const FLUSH_BYTES = 64 * 1024;
 
@@ -115,9 +117,14 @@ export class MessageWriter {
     this.pending.catch(() => undefined);
   }
 
-  /** Every message but RECORD goes through the secret filter, string by string (before JSON escaping). */
+  /**
+   * Every message but RECORD goes through the secret filter, string by string (before JSON
+   * escaping), except the protocol's own enum fields, which must stay readable to the platform.
+   */
   private message(message: AirbyteMessage): void {
-    this.push(JSON.stringify(message, (_key, value: unknown) => (typeof value === 'string' ? filterSecrets(value) : value)) + '\n');
+    this.push(
+      JSON.stringify(message, (key, value: unknown) => (typeof value === 'string' && !PROTOCOL_ENUMS.has(key) ? filterSecrets(value) : value)) + '\n',
+    );
   }
 
   private push(line: string): void {

@@ -5,8 +5,14 @@
 const secrets = new Set<string>();
 const MASK = '****';
 
+/**
+ * Shorter values are not keys (Ada's are dozens of characters) and masking them would shred
+ * ordinary words in every message; such a config fails validation or authentication anyway.
+ */
+const MIN_SECRET_LENGTH = 8;
+
 export function registerSecret(value: unknown): void {
-  if (typeof value !== 'string' || value.length === 0) return;
+  if (typeof value !== 'string' || value.trim().length < MIN_SECRET_LENGTH) return;
   secrets.add(value);
   // HTTP libraries may render the value URL-encoded or inside a Basic/Bearer header.
   const encoded = encodeURIComponent(value);

@@ -4,14 +4,31 @@
  */
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+// Date.parse rolls 2026-02-30 over to March and accepts 24:00:00, so dates and times are checked
+// here. Records share few dates, so a date's verdict is cached: this runs for every record.
+const dateVerdicts = new Map<string, boolean>();
+
+function validDate(date: string): boolean {
+  let ok = dateVerdicts.get(date);
+  if (ok === undefined) {
+    const ms = Date.parse(`${date}T00:00:00Z`);
+    ok = !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === date;
+    if (dateVerdicts.size >= 4096) dateVerdicts.clear();
+    dateVerdicts.set(date, ok);
+  }
+  return ok;
+}
+
+function validTime(time: string): boolean {
+  return Number(time.slice(0, 2)) < 24 && Number(time.slice(3, 5)) < 60 && Number(time.slice(6, 8)) < 60;
+}
+
 /** Normalises `2026-01-01T10:00:00.123456`, `…+00:00`, `…+02:00` and `…Z` to `…Z`; returns undefined if unparseable. */
 export function normalizeTimestamp(value: string): string | undefined {
   const m = TIMESTAMP.exec(value.trim());
   if (!m) return undefined;
   const [, date, time, fraction = '', zone = 'Z'] = m;
-  // Date.parse rolls 2026-02-30 over to March and accepts 24:00:00: reject anything that moved.
-  const utc = Date.parse(`${date}T${time}Z`);
-  if (Number.isNaN(utc) || new Date(utc).toISOString().slice(0, 19) !== `${date}T${time}`) return undefined;
+  if (!validDate(date!) || !validTime(time!)) return undefined;
   if (zone === 'Z' || zone === 'z' || /^[+-]00:?00$/.test(zone)) {
     return `${date}T${time}${fraction}Z`;
   }

@@ -1,4 +1,3 @@
-import { floorSecondMs, formatSecond } from '../time.js';
 
 /**
  * The ids of emitted records in the latest whole second seen. The API's lower bound is inclusive
@@ -7,12 +6,13 @@ import { floorSecondMs, formatSecond } from '../time.js';
  * records sharing one second rather than by the size of a window.
  */
 export class BoundarySet {
-  private secondMs = Number.NEGATIVE_INFINITY;
+  /** `YYYY-MM-DDTHH:MM:SS` of the boundary second: fixed-width, so strings compare as instants. */
+  private second = '';
   private ids = new Set<string>();
 
   constructor(initial?: { cursor: string; ids: readonly string[] }) {
     if (initial) {
-      this.secondMs = floorSecondMs(initial.cursor);
+      this.second = initial.cursor.slice(0, 19);
       this.ids = new Set(initial.ids);
     }
   }
@@ -23,9 +23,10 @@ export class BoundarySet {
 
   /** Records an emitted record; `cursor` is its normalised timestamp. */
   add(id: string, cursor: string): void {
-    const second = floorSecondMs(cursor);
-    if (second > this.secondMs) {
-      this.secondMs = second;
+    // Called for every record: a string slice and compare instead of parsing a date.
+    const second = cursor.slice(0, 19);
+    if (second > this.second) {
+      this.second = second;
       this.ids = new Set([id]);
     } else {
       // Same second, or (should the API ever go back in time) an older one: remembering it only
@@ -41,6 +42,6 @@ export class BoundarySet {
   /** The checkpoint position: the boundary second and the ids emitted in it. */
   position(): { cursor: string; ids: string[] } | undefined {
     if (this.ids.size === 0) return undefined;
-    return { cursor: formatSecond(this.secondMs), ids: [...this.ids] };
+    return { cursor: `${this.second}Z`, ids: [...this.ids] };
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, quoteInput } from '../errors.js';
 import { normalizeTimestamp } from '../time.js';
 
 /** A window read (partly or wholly) beyond the checkpoint's cursor when the checkpoint was taken. */
@@ -33,7 +33,7 @@ export function parseCheckpoint(raw: unknown, stream: string, source: string): S
   const second = (value: unknown, name: string): string => {
     if (typeof value !== 'string') throw bad(`"${name}" must be an RFC 3339 timestamp string`);
     const normalized = normalizeTimestamp(value);
-    if (!normalized) throw bad(`"${name}" ${JSON.stringify(value)} is not an RFC 3339 timestamp`);
+    if (!normalized) throw bad(`"${name}" ${quoteInput(value)} is not an RFC 3339 timestamp`);
     return normalized.slice(0, 19) + 'Z';
   };
   const ids = (value: unknown, name: string): string[] | undefined => {
