@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { ConfiguredAirbyteCatalog } from './generated/protocol.js';
 import { asConnectorError, ConfigError, quoteInput, type ConnectorError } from './errors.js';
 import { MessageWriter } from './output.js';
-import { validateConfiguredCatalog } from './protocol/validate.js';
+import { catalogProblem } from './protocol/catalog.js';
 import { airbyteStream, type SourceDefinition } from './source.js';
 import { parseStateInput } from './state-input.js';
 import { parseCheckpoint } from './incremental/state.js';
@@ -94,10 +94,8 @@ async function read<Config>(
 ): Promise<number> {
   const config = def.parseConfig(readJsonFile(configPath, 'config'), configPath);
   const catalog = readJsonFile(catalogPath, 'catalog');
-  const valid = validateConfiguredCatalog(catalog);
-  if (!valid.valid) {
-    throw new ConfigError(`The catalog file ${catalogPath} is not a valid configured catalog: ${valid.errors[0]}.`);
-  }
+  const problem = catalogProblem(catalog);
+  if (problem) throw new ConfigError(`The catalog file ${catalogPath} is not a valid configured catalog: ${problem}.`);
   const streams = new Map(def.streams(config, out).map((s) => [s.name, s]));
   const configured = (catalog as ConfiguredAirbyteCatalog).streams;
   if (configured.length === 0) throw new ConfigError(`The catalog file ${catalogPath} selects no streams.`);

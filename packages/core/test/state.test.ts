@@ -104,3 +104,27 @@ describe('parseCheckpoint', () => {
     }
   });
 });
+
+describe('catalogProblem agrees with the protocol schema', () => {
+  it('accepts what the schema accepts and rejects what it rejects', async () => {
+    const { catalogProblem } = await import('../src/protocol/catalog.js');
+    const { validateConfiguredCatalog } = await import('../src/protocol/validate.js');
+    const stream = { name: 's', json_schema: {}, supported_sync_modes: ['incremental'] };
+    const ok = { stream, sync_mode: 'incremental', destination_sync_mode: 'append', cursor_field: ['c'], primary_key: [['id']] };
+    const cases: unknown[] = [
+      { streams: [] },
+      { streams: [ok] },
+      null,
+      [],
+      { streams: 'all' },
+      { streams: [{ ...ok, stream: { ...stream, name: 3 } }] },
+      { streams: [{ ...ok, stream: { ...stream, json_schema: 'x' } }] },
+      { streams: [{ ...ok, stream: { ...stream, supported_sync_modes: [] } }] },
+      { streams: [{ ...ok, destination_sync_mode: 'merge' }] },
+      { streams: [{ ...ok, cursor_field: 'c' }] },
+      { streams: [{ ...ok, primary_key: ['id'] }] },
+      { streams: [{ stream }] },
+    ];
+    for (const c of cases) expect(catalogProblem(c) === undefined, JSON.stringify(c)).toBe(validateConfiguredCatalog(c).valid);
+  });
+});

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+
+// Loaded on first use: ajv and the schema cost a few hundred ms, and a connector's own commands
+// never need them (tests and destination programs do).
+const require = createRequire(import.meta.url);
 
 // The vendored protocol schema; src/protocol and dist/protocol both sit two levels below the package root.
 const schemaUrl = new URL('../../resources/airbyte_protocol.yaml', import.meta.url);
@@ -11,16 +14,15 @@ export interface ValidationResult {
   errors: string[];
 }
 
-// ajv-formats ships CommonJS with a default export property.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
-
 let compiled: { message: ValidateFunction; catalog: ValidateFunction } | undefined;
 
 function validators(): { message: ValidateFunction; catalog: ValidateFunction } {
   if (!compiled) {
+    const { Ajv } = require('ajv') as { Ajv: new (opts: object) => AjvClass };
+    const formats = require('ajv-formats') as { default?: (ajv: AjvClass) => AjvClass } & ((ajv: AjvClass) => AjvClass);
+    const { parse } = require('yaml') as { parse: (text: string) => unknown };
     const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
+    (formats.default ?? formats)(ajv);
     ajv.addSchema(parse(readFileSync(schemaUrl, 'utf8')) as object, 'airbyte');
     compiled = {
       message: ajv.getSchema('airbyte#/definitions/AirbyteMessage')!,
