@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import type { ConfiguredAirbyteCatalog } from './generated/protocol.js';
 import { asConnectorError, ConfigError, quoteInput, type ConnectorError } from './errors.js';
 import { MessageWriter } from './output.js';
@@ -162,6 +163,10 @@ function readJsonFile(path: string, what: string): unknown {
 
 /** For bin scripts: run, then exit with the code once stdout has been handed everything. */
 export function main<Config>(def: SourceDefinition<Config>): void {
+  // V8 lets the heap grow to ~200 MB between full collections by default, though a read keeps
+  // ~70 MB alive; growing it in smaller steps holds a 10,000-record-page read under 256 MB RSS
+  // at no measurable CPU cost (see bench/).
+  setFlagsFromString('--heap-growing-percent=20');
   const debug = process.argv.includes('--debug');
   const out = new MessageWriter(process.stdout, debug);
   const fail = (error: unknown): void => {

@@ -14,8 +14,8 @@ export type LogLevel = AirbyteLogMessage['level'];
 
 const PROTOCOL_ENUMS = new Set(['type', 'level', 'status', 'failure_type']);
 
-/** Enough buffered output to amortise write calls without holding many records in memory. */
-const FLUSH_BYTES = 64 * 1024;
+/** Enough buffered output to amortise write calls (each is a syscall) without holding many records. */
+const FLUSH_BYTES = 1024 * 1024;
 
 /**
  * Writes Airbyte messages to stdout, one JSON object per line. Records are buffered and written in
@@ -27,6 +27,7 @@ export class MessageWriter {
   private buffered = 0;
   /** The chain of writes handed to the stream; flush waits for all of them. */
   private pending: Promise<void> = Promise.resolve();
+  private readonly recordPrefixes = new Map<string, string>();
 
   constructor(
     private readonly out: NodeJS.WritableStream = process.stdout,
@@ -34,7 +35,12 @@ export class MessageWriter {
   ) {}
 
   record(stream: string, data: unknown, emittedAt: number): void {
-    this.push(`{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":${JSON.stringify(data)},"emitted_at":${emittedAt}}}\n`);
+    let prefix = this.recordPrefixes.get(stream);
+    if (prefix === undefined) {
+      prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`;
+      this.recordPrefixes.set(stream, prefix);
+    }
+    this.push(`${prefix}${JSON.stringify(data)},"emitted_at":${emittedAt}}}\n`);
   }
 
   state(state: AirbyteStateMessage): void {

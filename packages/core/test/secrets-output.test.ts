@@ -99,10 +99,10 @@ describe('MessageWriter', () => {
       },
     });
     const writer = new MessageWriter(sink);
-    // Records of ~1 KiB until the writer hands its buffer to the sink by itself (>= 64 KiB).
+    // Records of ~1 KiB until the writer hands its buffer to the sink by itself (>= 1 MiB).
     const line = `{"type":"RECORD","record":{"stream":"s","data":${JSON.stringify({ pad: 'y'.repeat(1000) })},"emitted_at":1}}\n`;
     const perRecord = Buffer.byteLength(line);
-    const n = Math.ceil((64 * 1024) / perRecord);
+    const n = Math.ceil((1024 * 1024) / perRecord);
     for (let i = 0; i < n; i++) writer.record('s', { pad: 'y'.repeat(1000) }, 1);
     expect(pending).toHaveLength(1); // the automatic flush went out, nothing is buffered any more
     let flushed = false;
