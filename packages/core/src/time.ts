@@ -98,12 +98,6 @@ export function ceilToSecond(ms: number): number {
   return Math.ceil(ms / 1000) * 1000;
 }
 
-/** Parses an RFC 3339 instant (any offset) to epoch ms, or undefined. */
-export function parseInstant(value: string): number | undefined {
-  const normalized = normalizeTimestamp(value);
-  return normalized === undefined ? undefined : Date.parse(normalized.slice(0, 23).replace(/Z$/, '') + 'Z');
-}
-
 /** Compares two normalised timestamps exactly, fractional digits included. */
 export function compareTimestamps(a: string, b: string): number {
   const byWhole = floorSecondMs(a) - floorSecondMs(b);

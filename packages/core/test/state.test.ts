@@ -124,6 +124,15 @@ describe('catalogProblem agrees with the protocol schema', () => {
       { streams: [{ ...ok, cursor_field: 'c' }] },
       { streams: [{ ...ok, primary_key: ['id'] }] },
       { streams: [{ stream }] },
+      { streams: [{ ...ok, stream: { ...stream, supported_sync_modes: [[]] } }] },
+      { streams: [{ ...ok, stream: { ...stream, supported_sync_modes: ['cdc'] } }] },
+      { streams: [{ ...ok, stream: { ...stream, source_defined_cursor: 'yes' } }] },
+      { streams: [{ ...ok, stream: { ...stream, default_cursor_field: [1] } }] },
+      { streams: [{ ...ok, stream: { ...stream, source_defined_primary_key: [['id', 2]] } }] },
+      { streams: [{ ...ok, stream: { ...stream, namespace: 5 } }] },
+      { streams: [{ ...ok, sync_id: 1.5 }] },
+      { streams: [{ ...ok, generation_id: 3, minimum_generation_id: 0, sync_id: 9 }] },
+      { streams: [{ ...ok, include_files: 'no' }] },
     ];
     for (const c of cases) expect(catalogProblem(c) === undefined, JSON.stringify(c)).toBe(validateConfiguredCatalog(c).valid);
   });

@@ -7,7 +7,6 @@ import {
   formatDuration,
   formatSecond,
   normalizeTimestamp,
-  parseInstant,
 } from '../src/time.js';
 
 describe('normalizeTimestamp', () => {
@@ -108,13 +107,6 @@ describe('whole-second helpers', () => {
   it('formatSecond writes YYYY-MM-DDTHH:MM:SSZ', () => {
     expect(formatSecond(t)).toBe('2026-03-01T10:00:00Z');
     expect(formatSecond(t + 61_000)).toBe('2026-03-01T10:01:01Z');
-  });
-
-  it('parseInstant reads any offset to epoch ms', () => {
-    expect(parseInstant('2026-03-01T12:00:00.250+02:00')).toBe(t + 250);
-    expect(parseInstant('2026-03-01T10:00:00Z')).toBe(t);
-    expect(parseInstant('2026-03-01T10:00:00.123456Z')).toBe(t + 123);
-    expect(parseInstant('nope')).toBeUndefined();
   });
 
   it('formatDuration picks a readable unit', () => {
