@@ -20,7 +20,8 @@ import { BIN, catalog, STREAMS, type StreamName } from './helpers.js';
  * counterexample.
  */
 
-const BASE_SEED = Number(process.env.FC_SEED) || Math.floor(Math.random() * 2 ** 31);
+// Random locally, to keep finding new cases; fixed in CI, so that a landing is not a lottery.
+const BASE_SEED = Number(process.env.FC_SEED) || (process.env.CI ? 20261127 : Math.floor(Math.random() * 2 ** 31));
 /** A bad input fails in well under a second; anything near this is a hang. */
 const RUN_TIMEOUT_MS = 30_000;
 const NOW = Date.now();
