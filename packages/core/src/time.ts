@@ -5,16 +5,22 @@
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 // Date.parse rolls 2026-02-30 over to March and accepts 24:00:00, so dates and times are checked
-// here. Records share few dates, so a date's verdict is cached: this runs for every record.
-const dateVerdicts = new Map<string, boolean>();
+// here. Records share few dates, so a date's verdict is cached by its digits: this runs for every record.
+const DIGIT_0 = 48;
+const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_0 + 9;
+const two = (v: string, at: number): number => (v.charCodeAt(at) - DIGIT_0) * 10 + v.charCodeAt(at + 1) - DIGIT_0;
+const dateVerdicts = new Map<number, boolean>();
 
-function validDate(date: string): boolean {
-  let ok = dateVerdicts.get(date);
+/** Whether the `YYYY-MM-DD` at the start of `text` (digits already checked) names a real day. */
+function validDate(text: string): boolean {
+  const key = two(text, 0) * 1_000_000 + two(text, 2) * 10_000 + two(text, 5) * 100 + two(text, 8);
+  let ok = dateVerdicts.get(key);
   if (ok === undefined) {
+    const date = text.slice(0, 10);
     const ms = Date.parse(`${date}T00:00:00Z`);
     ok = !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === date;
     if (dateVerdicts.size >= 4096) dateVerdicts.clear();
-    dateVerdicts.set(date, ok);
+    dateVerdicts.set(key, ok);
   }
   return ok;
 }
@@ -22,11 +28,6 @@ function validDate(date: string): boolean {
 function validTime(time: string): boolean {
   return Number(time.slice(0, 2)) < 24 && Number(time.slice(3, 5)) < 60 && Number(time.slice(6, 8)) < 60;
 }
-
-const DIGIT_0 = 48;
-const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_0 + 9;
-const two = (v: string, at: number): number => (v.charCodeAt(at) - DIGIT_0) * 10 + v.charCodeAt(at + 1) - DIGIT_0;
-const dayVerdicts = new Map<number, boolean>();
 
 /**
  * The shapes Ada sends (`…SS[.ffffff]`, `…+00:00`, `…Z`) checked by character codes: this runs
@@ -52,14 +53,7 @@ function normalizeFast(v: string): string | undefined {
   else if (end === n - 6 && v.endsWith('+00:00')) suffix = 'utc';
   else return undefined;
   if (two(v, 11) > 23 || two(v, 14) > 59 || two(v, 17) > 59) return undefined;
-  const day = two(v, 0) * 1_000_000 + two(v, 2) * 10_000 + two(v, 5) * 100 + two(v, 8);
-  let ok = dayVerdicts.get(day);
-  if (ok === undefined) {
-    ok = validDate(v.slice(0, 10));
-    if (dayVerdicts.size >= 4096) dayVerdicts.clear();
-    dayVerdicts.set(day, ok);
-  }
-  if (!ok) return undefined;
+  if (!validDate(v)) return undefined;
   return suffix === 'Z' ? v : suffix === 'none' ? v + 'Z' : v.slice(0, n - 6) + 'Z';
 }
 
