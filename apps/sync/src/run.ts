@@ -194,53 +194,57 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     const stop = () => proc.kill();
     options.signal?.addEventListener('abort', stop, { once: true });
 
+    const onOtherMessage = async (message: AirbyteMessage): Promise<void> => {
+      switch (message.type) {
+        case 'STATE':
+          await destination.state(message.state as AirbyteStateMessage);
+          return;
+        case 'LOG':
+          onSourceLog(message);
+          return;
+        case 'TRACE': {
+          const trace = message.trace!;
+          if (trace.type === 'STREAM_STATUS' && trace.stream_status) {
+            const name = trace.stream_status.stream_descriptor.name;
+            const c = counters.get(name);
+            if (c) {
+              c.status = trace.stream_status.status;
+              c.touch();
+              progress.update(name);
+            }
+            await destination.streamStatus?.(name, trace.stream_status.status);
+          } else if (trace.type === 'ESTIMATE' && trace.estimate?.row_estimate !== undefined) {
+            const c = counters.get(trace.estimate.name);
+            if (c) c.estimate = trace.estimate.row_estimate;
+          }
+          return;
+        }
+        case 'CONTROL':
+          info('source: asked to update its config (CONTROL message); ada-sync does not rewrite config files');
+          return;
+        default:
+          return;
+      }
+    };
+
     let readError: unknown;
     try {
       await proc.consume({
         onStderr: log,
         onText: (line) => info(`source: ${line}`),
-        onMessage: async (message) => {
-          switch (message.type) {
-            case 'RECORD': {
-              const record = message.record!;
-              const c = counters.get(record.stream);
-              if (c) {
-                c.records++;
-                c.touch();
-                if ((c.records & 255) === 0 || c.records === 1) progress.update(c.stream);
-              }
-              await destination.write(record);
-              return;
+        onMessage: (message) => {
+          // Records, the hot path, stay synchronous unless the destination has to wait.
+          if (message.type === 'RECORD') {
+            const record = message.record!;
+            const c = counters.get(record.stream);
+            if (c) {
+              c.records++;
+              c.touch();
+              if ((c.records & 255) === 0 || c.records === 1) progress.update(c.stream);
             }
-            case 'STATE':
-              await destination.state(message.state as AirbyteStateMessage);
-              return;
-            case 'LOG':
-              onSourceLog(message);
-              return;
-            case 'TRACE': {
-              const trace = message.trace!;
-              if (trace.type === 'STREAM_STATUS' && trace.stream_status) {
-                const name = trace.stream_status.stream_descriptor.name;
-                const c = counters.get(name);
-                if (c) {
-                  c.status = trace.stream_status.status;
-                  c.touch();
-                  progress.update(name);
-                }
-                await destination.streamStatus?.(name, trace.stream_status.status);
-              } else if (trace.type === 'ESTIMATE' && trace.estimate?.row_estimate !== undefined) {
-                const c = counters.get(trace.estimate.name);
-                if (c) c.estimate = trace.estimate.row_estimate;
-              }
-              return;
-            }
-            case 'CONTROL':
-              info('source: asked to update its config (CONTROL message); ada-sync does not rewrite config files');
-              return;
-            default:
-              return;
+            return destination.write(record);
           }
+          return onOtherMessage(message);
         },
       });
     } catch (error) {

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import type { AirbyteCatalog, AirbyteErrorTraceMessage, AirbyteMessage } from '@ada-airbyte/core';
 import { SourceError } from './errors.js';
@@ -11,6 +13,9 @@ import { parseLine } from './messages.js';
  * Connectors run as child processes speaking the Airbyte protocol on stdout, exactly as the Airbyte
  * platform runs them. This module spawns them, parses their output and stops them.
  */
+
+/** How far stdout is read ahead of the message handler (about 30,000 records of Ada's). */
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
 export interface ConnectorCommand {
   /** Executable, or with `shell` the whole command line the user gave. */
@@ -68,6 +73,73 @@ export function defaultSourceCommand(): ConnectorCommand {
   return { file: process.execPath, args: [bin], shell: false, display: 'source-ada' };
 }
 
+/**
+ * The chunks a stream delivers, in order, read ahead up to `limit` bytes while the consumer is busy.
+ * Chunks are handed over as they came: a stream's own read() would concatenate everything buffered.
+ */
+class ChunkQueue {
+  private readonly queue: Buffer[] = [];
+  private head = 0;
+  private bytes = 0;
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly limit: number,
+  ) {
+    stream.on('data', (chunk: Buffer) => {
+      this.queue.push(chunk);
+      this.bytes += chunk.length;
+      if (this.bytes >= this.limit) stream.pause();
+      this.notify();
+    });
+    stream.once('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.once('error', (error) => {
+      this.failure = error;
+      this.notify();
+    });
+  }
+
+  /** The next chunk, or undefined at the end of the stream. */
+  async next(): Promise<Buffer | undefined> {
+    while (this.head === this.queue.length) {
+      if (this.failure) throw this.failure;
+      if (this.ended) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    const chunk = this.queue[this.head]!;
+    this.queue[this.head++] = EMPTY;
+    if (this.head > 1024) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.bytes -= chunk.length;
+    if (this.stream.isPaused() && this.bytes < this.limit / 2) this.stream.resume();
+    return chunk;
+  }
+
+  /** Stops keeping chunks; the rest is read and dropped, so the writer never blocks on a full pipe. */
+  drain(): void {
+    this.stream.removeAllListeners('data');
+    this.queue.length = 0;
+    this.head = 0;
+    this.stream.resume();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
 export interface ConnectorExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -118,7 +190,11 @@ export class ConnectorProcess {
     return this.exitInfo === undefined;
   }
 
-  /** Reads stdout to its end, one message at a time (awaiting the handler gives backpressure). */
+  /**
+   * Reads stdout to its end, one message at a time; a handler that returns a promise is awaited before
+   * the next message. Up to READ_AHEAD_BYTES are read ahead meanwhile, so that the connector keeps
+   * working while a handler waits (a destination commit); past that, backpressure stops it.
+   */
   async consume(handlers: ConnectorHandlers): Promise<void> {
     const stderr = createInterface({ input: this.child.stderr!, crlfDelay: Infinity });
     stderr.on('line', (line) => {
@@ -126,32 +202,60 @@ export class ConnectorProcess {
       if (this.stderrTail.length > 20) this.stderrTail.shift();
       handlers.onStderr?.(line);
     });
-    const stdout = createInterface({ input: this.child.stdout!, crlfDelay: Infinity });
+    const stdout = this.child.stdout!;
+    const chunks = new ChunkQueue(stdout, READ_AHEAD_BYTES);
+    const decoder = new StringDecoder('utf8');
+    // Pieces of a line that spans chunks; joined once at its end, so a long line costs no repeated copies.
+    const partial: string[] = [];
     try {
-      for await (const line of stdout) {
-        if (line.trim() === '') continue;
-        const parsed = parseLine(line);
-        if (parsed.kind === 'text') {
-          handlers.onText?.(line);
-          continue;
+      for (let chunk = await chunks.next(); chunk !== undefined; chunk = await chunks.next()) {
+        const text = decoder.write(chunk);
+        let start = 0;
+        for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+          let line = text.slice(start, end);
+          start = end + 1;
+          if (partial.length > 0) {
+            partial.push(line);
+            line = partial.join('');
+            partial.length = 0;
+          }
+          const pending = this.handleLine(line, handlers);
+          if (pending) await pending;
         }
-        if (parsed.kind === 'invalid') {
-          throw new SourceError(
-            `${this.name} sent a message that breaks the Airbyte protocol (${parsed.errors.slice(0, 2).join('; ')}): ${line.slice(0, 200)}`,
-          );
-        }
-        const message = parsed.message;
-        if (message.type === 'TRACE' && message.trace?.type === 'ERROR' && message.trace.error) {
-          this.lastError = message.trace.error;
-        }
-        await handlers.onMessage(message);
+        if (start < text.length) partial.push(text.slice(start));
+      }
+      partial.push(decoder.end());
+      const last = partial.join('');
+      if (last !== '') {
+        const pending = this.handleLine(last, handlers);
+        if (pending) await pending;
       }
     } catch (error) {
       this.kill();
       throw error;
     } finally {
-      stdout.close();
+      chunks.drain();
     }
+  }
+
+  private handleLine(raw: string, handlers: ConnectorHandlers): Promise<void> | void {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') return;
+    const parsed = parseLine(line);
+    if (parsed.kind === 'text') {
+      handlers.onText?.(line);
+      return;
+    }
+    if (parsed.kind === 'invalid') {
+      throw new SourceError(
+        `${this.name} sent a message that breaks the Airbyte protocol (${parsed.errors.slice(0, 2).join('; ')}): ${line.slice(0, 200)}`,
+      );
+    }
+    const message = parsed.message;
+    if (message.type === 'TRACE' && message.trace?.type === 'ERROR' && message.trace.error) {
+      this.lastError = message.trace.error;
+    }
+    return handlers.onMessage(message);
   }
 
   async wait(): Promise<ConnectorExit> {

@@ -42,7 +42,8 @@ export interface Destination {
   /** States committed by earlier syncs, one per stream. */
   storedStates(): Promise<AirbyteStateMessage[]>;
   open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<void>;
-  write(record: AirbyteRecordMessage): Promise<void>;
+  /** Returns a promise only when it has to wait (a flush); the hot path stays synchronous. */
+  write(record: AirbyteRecordMessage): Promise<void> | void;
   state(state: AirbyteStateMessage): Promise<void>;
   /** Forwarded stream status, for destinations that pass the protocol on (see command.ts). */
   streamStatus?(stream: string, status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE'): Promise<void>;
