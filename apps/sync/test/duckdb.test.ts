@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   FAKE_SOURCE_COMMAND,
@@ -180,6 +181,7 @@ describe('duckdb destination', () => {
     const ws = workspace(400, 3);
     const db = ws.path('ada.duckdb');
     const world = ws.world();
+    const killedPids: number[] = [];
     for (const killAfter of [150, 400, 300]) {
       const signalFile = ws.path(`signal-${killAfter}`);
       ws.setConfig({ page_size: 25, delay_ms: 2, signal_after_records: killAfter, signal_file: signalFile });
@@ -189,6 +191,7 @@ describe('duckdb destination', () => {
       const done = collect(child);
       const sourcePid = Number(await waitForFile(signalFile));
       child.kill('SIGKILL');
+      killedPids.push(child.pid!);
       const killed = await done;
       expect(killed.signal).toBe('SIGKILL');
       killQuietly(sourcePid);
@@ -196,6 +199,9 @@ describe('duckdb destination', () => {
     ws.setConfig({ page_size: 25 });
     const rerun = await syncFake(ws, ['--destination', `duckdb:${db}`]);
     expect(rerun.code, rerun.stderr).toBe(0);
+    // Staging files of the killed syncs (in memory, under /dev/shm, where there is one) are gone too.
+    const left = ['/dev/shm', ws.dir].flatMap((base) => (existsSync(base) ? readdirSync(base) : []));
+    expect(left.filter((entry) => killedPids.some((pid) => entry.startsWith(`ada-sync-stage-${pid}-`)))).toEqual([]);
     const conversations = await duckdbQuery(db, 'SELECT _id FROM conversations');
     const messages = await duckdbQuery(db, 'SELECT _id FROM messages');
     expect(ids(conversations)).toEqual(ids(world.streams.conversations));

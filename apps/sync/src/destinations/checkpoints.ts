@@ -13,8 +13,8 @@ export class CommitPolicy {
   private records = 0;
 
   constructor(options?: { minRecords?: number; minMs?: number }) {
-    this.minRecords = options?.minRecords ?? envNumber('ADA_SYNC_COMMIT_RECORDS', 10_000);
-    this.minMs = options?.minMs ?? envNumber('ADA_SYNC_COMMIT_MS', 1_000);
+    this.minRecords = options?.minRecords ?? envNumber('ADA_SYNC_COMMIT_RECORDS', 250_000);
+    this.minMs = options?.minMs ?? envNumber('ADA_SYNC_COMMIT_MS', 5_000);
   }
 
   recordWritten(): void {

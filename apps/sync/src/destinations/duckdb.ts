@@ -1,16 +1,12 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBDateValue,
-  DuckDBInstance,
-  DuckDBTimestampTZValue,
-} from '@duckdb/node-api';
+import { accessSync, constants } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../errors.js';
-import type { Cell, ColumnType } from '../schema-columns.js';
+import type { Cell, ColumnType, Row } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
-import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination, type StagedRow } from './sql.js';
+import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
 
 const TYPE_NAMES: Record<PhysicalKind, string> = {
   string: 'VARCHAR',
@@ -41,31 +37,161 @@ function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
 
-function appendCell(appender: DuckDBAppender, kind: PhysicalKind, cell: Cell): void {
-  if (cell === null) {
-    appender.appendNull();
-    return;
-  }
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+const SHM = '/dev/shm';
+
+/** How each kind is written in a staging file, and read back by read_json. */
+const STAGE_JSON_TYPES: Record<PhysicalKind, string> = {
+  string: 'VARCHAR',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp: 'BIGINT',
+  date: 'INTEGER',
+  json: 'VARCHAR',
+  raw_id: 'VARCHAR',
+  extracted_at: 'BIGINT',
+  meta: 'VARCHAR',
+  seq: 'BIGINT',
+};
+
+/** SQL that turns a staging file's field into the staging table's type. */
+function fromStageFile(kind: PhysicalKind, field: string): string {
   switch (kind) {
-    case 'integer':
-    case 'seq':
-      appender.appendBigInt(BigInt(cell as number));
-      return;
-    case 'number':
-      appender.appendDouble(cell as number);
-      return;
-    case 'boolean':
-      appender.appendBoolean(cell as boolean);
-      return;
     case 'timestamp':
     case 'extracted_at':
-      appender.appendTimestampTZ(new DuckDBTimestampTZValue(cell as bigint));
-      return;
+      // Microseconds read as UTC whatever the session's TimeZone (a plain cast to TIMESTAMPTZ would apply it).
+      return `timezone('UTC', make_timestamp(${field}))`;
     case 'date':
-      appender.appendDate(new DuckDBDateValue(cell as number));
-      return;
+      return `(DATE '1970-01-01' + ${field})`;
     default:
-      appender.appendVarchar(cell as string);
+      return field;
+  }
+}
+
+function jsonCell(kind: PhysicalKind, cell: Cell): string {
+  if (cell === null) return 'null';
+  switch (kind) {
+    case 'integer':
+    case 'number':
+    case 'boolean':
+    case 'timestamp':
+    case 'date':
+      return String(cell); // bigint microseconds as exact digits
+    case 'json':
+      return JSON.stringify(wellFormedJsonText(cell as string));
+    default:
+      return JSON.stringify(cell);
+  }
+}
+
+/**
+ * JSON.stringify writes a lone surrogate as a \udXXX escape, which DuckDB's JSON reader rejects.
+ * Such strings become well-formed (U+FFFD in place of the lone half), as the appender did.
+ */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.toWellFormed();
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toWellFormed(), wellFormed(v)]));
+  }
+  return value;
+}
+
+function wellFormedJsonText(text: string): string {
+  return text.includes('\\ud') || text.includes('\\uD') ? JSON.stringify(wellFormed(JSON.parse(text))) : text;
+}
+
+/** `"c0":`, `"c1":`, …: staging file fields are named by column position, whatever the column's name. */
+const fieldKeys: string[] = [];
+function fieldKey(i: number): string {
+  return (fieldKeys[i] ??= `"c${i}":`);
+}
+
+/** One row as a line of JSON, its fields named after the staging table's column positions. */
+function stageLine(columns: readonly PhysicalColumn[], row: Row, seq: number, repaired = false): string {
+  let line = '{';
+  for (let i = 0; i < columns.length; i++) {
+    const kind = columns[i]!.kind;
+    let value: string;
+    switch (kind) {
+      case 'raw_id':
+        value = JSON.stringify(row.rawId);
+        break;
+      case 'extracted_at':
+        value = String(row.extractedAtMicros);
+        break;
+      case 'meta':
+        value = JSON.stringify(wellFormedJsonText(row.meta));
+        break;
+      case 'seq':
+        value = String(seq);
+        break;
+      default:
+        value = jsonCell(kind, row.cells.get(columns[i]!.name) ?? null);
+    }
+    line += (i === 0 ? '' : ',') + fieldKey(i) + value;
+  }
+  line += '}\n';
+  // Also true of text that merely holds a backslash and "ud": once repaired, the line stands as it is.
+  if (!repaired && (line.includes('\\ud') || line.includes('\\uD'))) return stageLine(columns, wellFormedRow(row), seq, true);
+  return line;
+}
+
+function wellFormedRow(row: Row): Row {
+  const cells = new Map<string, Cell>();
+  for (const [name, cell] of row.cells) cells.set(name, typeof cell === 'string' ? cell.toWellFormed() : cell);
+  return { ...row, meta: row.meta.toWellFormed(), cells };
+}
+
+function stagingBases(): string[] {
+  const bases: string[] = [];
+  try {
+    accessSync(SHM, constants.W_OK);
+    bases.push(SHM);
+  } catch {
+    // no writable /dev/shm (macOS, some containers)
+  }
+  bases.push(tmpdir());
+  return bases;
+}
+
+const STAGE_PREFIX = 'ada-sync-stage-';
+
+/**
+ * A killed sync cannot remove its staging directory, and in /dev/shm it would hold memory until the
+ * next reboot: directories named after a process that no longer runs are removed here.
+ */
+async function removeStaleStagingDirs(base: string): Promise<void> {
+  const entries = await readdir(base).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const pid = Number(/^ada-sync-stage-(\d+)-/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid || processRuns(pid)) continue;
+    await rm(join(base, entry), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it runs, as another user
+  }
+}
+
+async function makeStagingDir(bases: string[]): Promise<string> {
+  for (;;) {
+    try {
+      await removeStaleStagingDirs(bases[0]!);
+      return await mkdtemp(join(bases[0]!, `${STAGE_PREFIX}${process.pid}-`));
+    } catch (error) {
+      if (bases.length <= 1) throw new DestinationError(`cannot create a staging directory in ${bases[0]}`, { cause: error });
+      bases.shift();
+    }
   }
 }
 
@@ -86,6 +212,10 @@ class DuckDBDriver implements SqlDriver {
   readonly rules = { caseInsensitive: true, maxBytes: 255 };
   private readonly instance: DuckDBInstance;
   private readonly connection: DuckDBConnection;
+  private stageDir: string | undefined;
+  /** Where staging files may go, best first. */
+  private readonly stageBases = stagingBases();
+  private batches = 0;
 
   constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
     this.instance = instance;
@@ -107,6 +237,15 @@ class DuckDBDriver implements SqlDriver {
     return TYPE_NAMES[kind];
   }
 
+  stageTypeName(kind: PhysicalKind): string | undefined {
+    return kind === 'timestamp' || kind === 'extracted_at' ? 'BIGINT' : undefined;
+  }
+
+  fromStage(kind: PhysicalKind, ref: string): string | undefined {
+    // Microseconds read as UTC, whatever the session's TimeZone (a plain cast to TIMESTAMPTZ would apply it).
+    return kind === 'timestamp' || kind === 'extracted_at' ? `timezone('UTC', make_timestamp(${ref}))` : undefined;
+  }
+
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
     await this.connection.run(sql, params);
   }
@@ -125,33 +264,52 @@ class DuckDBDriver implements SqlDriver {
     return rows.map((r) => ({ name: String(r.column_name), type: columnTypeOfDuckDB(String(r.data_type)) }));
   }
 
-  async appendRows(tempTable: string, columns: readonly PhysicalColumn[], rows: readonly StagedRow[]): Promise<void> {
-    const appender = await this.connection.createAppender(tempTable, 'main', 'temp');
+  encodeRow(columns: readonly PhysicalColumn[], row: Row, seq: number): string {
+    return stageLine(columns, row, seq);
+  }
+
+  /**
+   * Writes the rows as a JSON-lines file that DuckDB reads with its own threads: many times cheaper
+   * on our event loop than the appender's call per cell, and it runs while we parse the next rows.
+   */
+  async appendRows(tempTable: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void> {
+    let longest = 0;
+    for (const line of lines) if (line.length > longest) longest = line.length;
+    const file = await this.writeStagingFile(lines.join(''));
+    const fields = columns.map((c, i) => `c${i}: '${STAGE_JSON_TYPES[c.kind]}'`).join(', ');
+    // A line may hold up to 3 UTF-8 bytes per UTF-16 unit; read_json refuses objects over its limit.
+    const maxBytes = Math.max(16 * 1024 * 1024, longest * 3 + 1024);
     try {
-      for (const { row, seq } of rows) {
-        for (const column of columns) {
-          switch (column.kind) {
-            case 'raw_id':
-              appender.appendVarchar(row.rawId);
-              break;
-            case 'extracted_at':
-              appendCell(appender, 'extracted_at', row.extractedAtMicros);
-              break;
-            case 'meta':
-              appender.appendVarchar(row.meta);
-              break;
-            case 'seq':
-              appender.appendBigInt(BigInt(seq));
-              break;
-            default:
-              appendCell(appender, column.kind, row.cells.get(column.name) ?? null);
-          }
-        }
-        appender.endRow();
-      }
-      appender.flushSync();
+      await this.connection.run(
+        `INSERT INTO temp.main.${quote(tempTable)} (${columns.map((c) => quote(c.name)).join(', ')}) ` +
+          `SELECT ${columns.map((c, i) => fromStageFile(c.kind, `c${i}`)).join(', ')} ` +
+          `FROM read_json(${sqlString(file)}, format = 'newline_delimited', records = true, auto_detect = false, ` +
+          `maximum_object_size = ${maxBytes}, columns = {${fields}})`,
+      );
     } finally {
-      appender.closeSync();
+      await rm(file, { force: true });
+    }
+  }
+
+  /**
+   * A staging file is written once and read once, so it goes to memory (/dev/shm) where there is one:
+   * on a busy disk, writing it there is the slowest step of a sync. A full /dev/shm (small in some
+   * containers) sends it, and later ones, to the temp directory.
+   */
+  private async writeStagingFile(text: string): Promise<string> {
+    for (;;) {
+      this.stageDir ??= await makeStagingDir(this.stageBases);
+      const file = join(this.stageDir, `batch-${++this.batches}.jsonl`);
+      try {
+        await writeFile(file, text);
+        return file;
+      } catch (error) {
+        await rm(file, { force: true });
+        if (this.stageBases.length <= 1) throw error;
+        await rm(this.stageDir, { recursive: true, force: true });
+        this.stageDir = undefined;
+        this.stageBases.shift();
+      }
     }
   }
 
@@ -162,6 +320,7 @@ class DuckDBDriver implements SqlDriver {
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.stageDir) await rm(this.stageDir, { recursive: true, force: true });
   }
 }
 

@@ -3,9 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DestinationError } from '../errors.js';
-import { type Cell, type ColumnType, formatDays, formatMicros, shortenIdentifier } from '../schema-columns.js';
+import { type Cell, type ColumnType, type Row, formatDays, formatMicros, shortenIdentifier } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
-import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination, type StagedRow } from './sql.js';
+import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
 
 const TYPE_NAMES: Record<PhysicalKind, string> = {
   string: 'text',
@@ -145,28 +145,40 @@ class PostgresDriver implements SqlDriver {
     return rows.map((r) => ({ name: String(r.column_name), type: columnTypeOfPostgres(String(r.data_type)) }));
   }
 
-  async appendRows(tempTable: string, columns: readonly PhysicalColumn[], rows: readonly StagedRow[]): Promise<void> {
+  encodeRow(columns: readonly PhysicalColumn[], row: Row, seq: number): string {
+    let line = '';
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i]!;
+      let field: string;
+      switch (column.kind) {
+        case 'raw_id':
+          field = csvQuoted(row.rawId);
+          break;
+        case 'extracted_at':
+          field = formatMicros(row.extractedAtMicros);
+          break;
+        case 'meta':
+          field = csvQuoted(stripJsonNul(row.meta));
+          break;
+        case 'seq':
+          field = String(seq);
+          break;
+        default:
+          field = csvField(column.kind, row.cells.get(column.name) ?? null);
+      }
+      line += i === 0 ? field : `,${field}`;
+    }
+    return `${line}\n`;
+  }
+
+  async appendRows(tempTable: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void> {
     const copy = this.client.query(
       copyFrom(`COPY ${quote(tempTable)} (${columns.map((c) => quote(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`),
     );
-    function* lines(): Generator<string> {
+    function* chunks(): Generator<string> {
       let chunk = '';
-      for (const { row, seq } of rows) {
-        const fields = columns.map((column) => {
-          switch (column.kind) {
-            case 'raw_id':
-              return csvQuoted(row.rawId);
-            case 'extracted_at':
-              return formatMicros(row.extractedAtMicros);
-            case 'meta':
-              return csvQuoted(stripJsonNul(row.meta));
-            case 'seq':
-              return String(seq);
-            default:
-              return csvField(column.kind, row.cells.get(column.name) ?? null);
-          }
-        });
-        chunk += `${fields.join(',')}\n`;
+      for (const line of lines) {
+        chunk += line;
         if (chunk.length > 256 * 1024) {
           yield chunk;
           chunk = '';
@@ -174,7 +186,7 @@ class PostgresDriver implements SqlDriver {
       }
       if (chunk) yield chunk;
     }
-    await pipeline(Readable.from(lines()), copy);
+    await pipeline(Readable.from(chunks()), copy);
   }
 
   keyIndexSql(table: string, columns: readonly string[]): string {

@@ -48,10 +48,6 @@ export interface PhysicalColumn {
   kind: PhysicalKind;
 }
 
-export interface StagedRow {
-  row: Row;
-  seq: number;
-}
 
 /** What differs between DuckDB and PostgreSQL. */
 export interface SqlDriver {
@@ -66,8 +62,13 @@ export interface SqlDriver {
   query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
   /** Data columns of a table in the destination, or undefined when there is no such table. */
   tableColumns(name: string): Promise<{ name: string; type: ColumnType }[] | undefined>;
-  /** Bulk-appends rows to a temporary table whose columns are `columns`, in that order. */
-  appendRows(tempTable: string, columns: readonly PhysicalColumn[], rows: readonly StagedRow[]): Promise<void>;
+  /**
+   * A row as one line of what appendRows loads, its fields in the order of `columns`. Rows are encoded
+   * as they arrive: a buffer of strings costs the garbage collector far less than one of row objects.
+   */
+  encodeRow(columns: readonly PhysicalColumn[], row: Row, seq: number): string;
+  /** Bulk-appends encoded rows to a temporary table; `columns` are those the rows were encoded for. */
+  appendRows(tempTable: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void>;
   /** SQL that makes lookups on the key cheap, where the database needs it. */
   keyIndexSql?(table: string, columns: readonly string[]): string | undefined;
   /** SQL that gives the planner statistics of a fresh temporary table, where the database needs them. */
@@ -79,8 +80,9 @@ export interface SqlDriver {
 
 const STATE_TABLE = '_airbyte_state';
 const WINNERS_TABLE = '_airbyte_winners';
-/** Rows kept in memory before they go to the staging table. */
-const FLUSH_ROWS = 5_000;
+/** Rows, and characters, kept in memory before they go to the staging table. */
+const FLUSH_ROWS = 10_000;
+const FLUSH_CHARS = 16 * 1024 * 1024;
 
 interface StreamTarget {
   name: string;
@@ -93,11 +95,14 @@ interface StreamTarget {
   layout: TableLayout;
   keyFields: string[];
   cursorField: string | undefined;
-  /** Staging table columns in physical order (columns added later go last). */
-  stageColumns: PhysicalColumn[];
+  /** Staging table columns in physical order (columns added later go last); replaced, never changed in place. */
+  stageColumns: readonly PhysicalColumn[];
   /** Columns added to the layout that the tables do not have yet. */
   newColumns: Column[];
-  buffer: StagedRow[];
+  /** Encoded rows not yet staged, all for the current stageColumns. */
+  buffer: string[];
+  bufferedChars: number;
+  bufferedUpTo: number;
   lastStagedSeq: number;
   mergedUpTo: number;
   /** For a full refresh: the newest committed-to-staging state, written when the new table is swapped in. */
@@ -129,6 +134,8 @@ export class SqlDestination implements Destination {
   private readonly policy: CommitPolicy;
   private onStateCommitted: ((state: AirbyteStateMessage) => void) | undefined;
   private seq = 0;
+  /** The append to a staging table still running, if any: it runs while the next rows are buffered. */
+  private staging: Promise<void> | undefined;
 
   constructor(label: string, connectDriver: () => Promise<SqlDriver>, policy?: CommitPolicy) {
     this.label = label;
@@ -197,6 +204,8 @@ export class SqlDestination implements Destination {
         ],
         newColumns: [],
         buffer: [],
+        bufferedChars: 0,
+        bufferedUpTo: 0,
         lastStagedSeq: 0,
         mergedUpTo: 0,
         heldState: undefined,
@@ -204,7 +213,7 @@ export class SqlDestination implements Destination {
       };
       await this.guard(`could not prepare the table for stream ${name}`, async () => {
         const dataColumns = target.stageColumns.filter((c) => c.kind !== 'seq');
-        const defs = (cols: PhysicalColumn[]) => cols.map((c) => `${d.quote(c.name)} ${d.typeName(c.kind)}`).join(', ');
+        const defs = (cols: readonly PhysicalColumn[]) => cols.map((c) => `${d.quote(c.name)} ${d.typeName(c.kind)}`).join(', ');
         if (existing === undefined) {
           await d.exec(`CREATE TABLE IF NOT EXISTS ${d.table(target.targetTable)} (${defs(dataColumns)})`);
         } else {
@@ -227,15 +236,26 @@ export class SqlDestination implements Destination {
     }
   }
 
-  async write(record: AirbyteRecordMessage): Promise<void> {
+  write(record: AirbyteRecordMessage): Promise<void> | void {
     const target = this.streams.get(record.stream);
     if (!target) return; // not in the configured catalog: the protocol says to ignore it
     const added = target.layout.addUnknownFields(record.data as Record<string, unknown>);
-    if (added.length > 0) target.newColumns.push(...added);
+    if (added.length > 0) {
+      // Rows are encoded for the staging table's columns: the new ones must exist first.
+      target.newColumns.push(...added);
+      return this.flush(target).then(() => this.stage(target, record));
+    }
+    return this.stage(target, record);
+  }
+
+  private stage(target: StreamTarget, record: AirbyteRecordMessage): Promise<void> | void {
     this.seq++;
-    target.buffer.push({ row: recordToRow(record, target.layout, randomUUID()), seq: this.seq });
+    const line = this.db.encodeRow(target.stageColumns, recordToRow(record, target.layout, randomUUID()), this.seq);
+    target.buffer.push(line);
+    target.bufferedChars += line.length;
+    target.bufferedUpTo = this.seq;
     this.policy.recordWritten();
-    if (target.buffer.length >= FLUSH_ROWS) await this.flush(target);
+    if (target.buffer.length >= FLUSH_ROWS || target.bufferedChars >= FLUSH_CHARS) return this.flush(target);
   }
 
   async state(state: AirbyteStateMessage): Promise<void> {
@@ -250,8 +270,9 @@ export class SqlDestination implements Destination {
 
   async dispose(): Promise<void> {
     const d = this.driver;
-    this.driver = undefined;
     if (!d) return;
+    await this.settleStaging().catch(() => undefined);
+    this.driver = undefined;
     try {
       for (const t of this.streams.values()) {
         if (t.mode === 'overwrite' && t.targetTable !== t.finalTable) {
@@ -263,9 +284,15 @@ export class SqlDestination implements Destination {
     }
   }
 
-  /** Adds new columns to the tables, then appends buffered rows to the staging table. */
+  /**
+   * Adds new columns to the tables, then starts appending the buffered rows to the staging table.
+   * The append is not awaited here: the next flush, or the commit, waits for it first (so one runs
+   * at a time and statements never overlap), and a failure surfaces there.
+   */
   private async flush(target: StreamTarget): Promise<void> {
     const d = this.db;
+    await this.settleStaging();
+    const encodedFor = target.stageColumns;
     if (target.newColumns.length > 0) {
       const columns = target.newColumns.splice(0);
       await this.guard(`could not add a column to ${target.finalTable}`, async () => {
@@ -275,16 +302,24 @@ export class SqlDestination implements Destination {
             `ALTER TABLE ${d.table(target.targetTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
           );
           await d.exec(`ALTER TABLE ${d.temp(target.stageTable)} ADD COLUMN ${d.quote(column.name)} ${d.typeName(column.type)}`);
-          target.stageColumns.push({ name: column.name, kind: column.type });
+          target.stageColumns = [...target.stageColumns, { name: column.name, kind: column.type }];
         }
       });
     }
     if (target.buffer.length === 0) return;
-    const rows = target.buffer.splice(0);
-    await this.guard(`could not stage records of stream ${target.name}`, () =>
-      d.appendRows(target.stageTable, target.stageColumns, rows),
-    );
-    target.lastStagedSeq = rows[rows.length - 1]!.seq;
+    const lines = target.buffer;
+    target.buffer = [];
+    target.bufferedChars = 0;
+    const append = this.guard(`could not stage records of stream ${target.name}`, () => d.appendRows(target.stageTable, encodedFor, lines));
+    append.catch(() => undefined); // awaited (and thrown) by settleStaging
+    this.staging = append;
+    target.lastStagedSeq = target.bufferedUpTo;
+  }
+
+  private async settleStaging(): Promise<void> {
+    const running = this.staging;
+    this.staging = undefined;
+    if (running) await running;
   }
 
   /**
@@ -304,6 +339,7 @@ export class SqlDestination implements Destination {
     if (bounds.size === 0 && states.length === 0 && swaps.length === 0) return;
 
     for (const name of bounds.keys()) await this.flush(this.streams.get(name)!);
+    await this.settleStaging();
 
     const results = new Map<string, StreamResult>();
     const echo: AirbyteStateMessage[] = [];
@@ -374,27 +410,37 @@ export class SqlDestination implements Destination {
     const stage = d.temp(target.stageTable);
     const tgt = d.table(target.targetTable);
     const columns = target.stageColumns.filter((c) => c.kind !== 'seq').map((c) => q(c.name));
-    const [{ n: stagedRaw } = { n: 0 }] = await d.query(`SELECT count(*) AS n FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}`);
-    const staged = toNumber(stagedRaw);
-    if (staged === 0) return none;
-
+    const covered = `${q(SEQ_COLUMN)} <= ${bound}`;
     const keys = this.keyColumns(target);
-    if (keys.length === 0) {
+    const keyMatch = (a: string, b: string) => keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+    // With a key, also ask whether a plain insert is enough: every staged key distinct (DISTINCT, like
+    // the PARTITION BY below, treats NULL keys as equal) and none already in the target (= never
+    // matches NULL, like the merge's joins). That is every batch of a first backfill.
+    const [counts = {}] = await d.query(
+      keys.length === 0
+        ? `SELECT count(*) AS n FROM ${stage} WHERE ${covered}`
+        : `SELECT (SELECT count(*) FROM ${stage} WHERE ${covered}) AS n, ` +
+            `(SELECT count(*) FROM (SELECT DISTINCT ${keys.map(q).join(', ')} FROM ${stage} WHERE ${covered}) k) AS distinct_keys, ` +
+            `(SELECT count(*) FROM (SELECT 1 FROM ${stage} s JOIN ${tgt} t ON ${keyMatch('s', 't')} WHERE s.${covered} LIMIT 1) o) AS overlap`,
+    );
+    const count = toNumber(counts.n);
+    if (count === 0) return none;
+
+    if (keys.length === 0 || (toNumber(counts.distinct_keys) === count && toNumber(counts.overlap) === 0)) {
       await d.exec(
-        `INSERT INTO ${tgt} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound} ORDER BY ${q(SEQ_COLUMN)}`,
+        `INSERT INTO ${tgt} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${stage} WHERE ${covered} ORDER BY ${q(SEQ_COLUMN)}`,
       );
-      await d.exec(`DELETE FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}`);
-      return { stream: target.name, recordsCommitted: staged, inserted: staged, updated: 0, unchanged: 0 };
+      await d.exec(`DELETE FROM ${stage} WHERE ${covered}`);
+      return { stream: target.name, recordsCommitted: count, inserted: count, updated: 0, unchanged: 0 };
     }
 
     const winners = d.temp(WINNERS_TABLE);
     const cursor = target.cursorField ? q(target.layout.column(target.cursorField)!.name) : undefined;
-    const keyMatch = (a: string, b: string) => keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
     // Newest cursor wins; on equal cursors the record that arrived later wins.
     const order = [...(cursor ? [`${cursor} DESC NULLS LAST`] : []), `${q(SEQ_COLUMN)} DESC`].join(', ');
     await d.exec(`DROP TABLE IF EXISTS ${winners}`);
     await d.exec(
-      `CREATE TEMP TABLE ${winners} AS SELECT ${columns.join(', ')} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys.map(q).join(', ')} ORDER BY ${order}) AS _ab_rn FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}) x WHERE _ab_rn = 1`,
+      `CREATE TEMP TABLE ${winners} AS SELECT ${columns.join(', ')} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys.map(q).join(', ')} ORDER BY ${order}) AS _ab_rn FROM ${stage} WHERE ${covered}) x WHERE _ab_rn = 1`,
     );
     const analyze = d.analyzeSql?.(WINNERS_TABLE);
     if (analyze) await d.exec(analyze);
@@ -406,23 +452,23 @@ export class SqlDestination implements Destination {
     }
     const dataColumns = target.stageColumns.filter((c) => !['seq', 'raw_id', 'extracted_at', 'meta'].includes(c.kind));
     const differs = dataColumns.map((c) => `w.${q(c.name)} IS DISTINCT FROM t.${q(c.name)}`).join(' OR ') || 'false';
-    const [counts] = await d.query(
+    const [outcome] = await d.query(
       `SELECT (SELECT count(*) FROM ${winners}) AS winners, count(*) AS matched, count(*) FILTER (WHERE ${differs}) AS changed FROM ${winners} w JOIN ${tgt} t ON ${keyMatch('w', 't')}`,
     );
     await d.exec(`DELETE FROM ${tgt} AS t WHERE EXISTS (SELECT 1 FROM ${winners} w WHERE ${keyMatch('w', 't')})`);
     await d.exec(`INSERT INTO ${tgt} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${winners}`);
-    await d.exec(`DELETE FROM ${stage} WHERE ${q(SEQ_COLUMN)} <= ${bound}`);
+    await d.exec(`DELETE FROM ${stage} WHERE ${covered}`);
     await d.exec(`DROP TABLE ${winners}`);
-    const winnerCount = toNumber(counts?.winners);
-    const matched = toNumber(counts?.matched);
-    const changed = toNumber(counts?.changed);
+    const winnerCount = toNumber(outcome?.winners);
+    const matched = toNumber(outcome?.matched);
+    const changed = toNumber(outcome?.changed);
     const inserted = winnerCount - matched;
     return {
       stream: target.name,
-      recordsCommitted: staged,
+      recordsCommitted: count,
       inserted,
       updated: changed,
-      unchanged: staged - inserted - changed,
+      unchanged: count - inserted - changed,
     };
   }
 
