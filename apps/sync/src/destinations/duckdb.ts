@@ -274,8 +274,17 @@ class DuckDBDriver implements SqlDriver {
    */
   async appendRows(tempTable: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void> {
     let longest = 0;
-    for (const line of lines) if (line.length > longest) longest = line.length;
-    const file = await this.writeStagingFile(lines.join(''));
+    let chars = 0;
+    for (const line of lines) {
+      chars += line.length;
+      if (line.length > longest) longest = line.length;
+    }
+    // Encoded line by line into one buffer: joining first would build a string as big as the batch,
+    // two bytes per character as soon as one line holds a non-Latin-1 character.
+    const bytes = Buffer.allocUnsafe(chars * 3);
+    let used = 0;
+    for (const line of lines) used += bytes.write(line, used);
+    const file = await this.writeStagingFile(bytes.subarray(0, used));
     const fields = columns.map((c, i) => `c${i}: '${STAGE_JSON_TYPES[c.kind]}'`).join(', ');
     // A line may hold up to 3 UTF-8 bytes per UTF-16 unit; read_json refuses objects over its limit.
     const maxBytes = Math.max(16 * 1024 * 1024, longest * 3 + 1024);
@@ -296,12 +305,12 @@ class DuckDBDriver implements SqlDriver {
    * on a busy disk, writing it there is the slowest step of a sync. A full /dev/shm (small in some
    * containers) sends it, and later ones, to the temp directory.
    */
-  private async writeStagingFile(text: string): Promise<string> {
+  private async writeStagingFile(content: Buffer): Promise<string> {
     for (;;) {
       this.stageDir ??= await makeStagingDir(this.stageBases);
       const file = join(this.stageDir, `batch-${++this.batches}.jsonl`);
       try {
-        await writeFile(file, text);
+        await writeFile(file, content);
         return file;
       } catch (error) {
         await rm(file, { force: true });
