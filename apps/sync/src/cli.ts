@@ -157,6 +157,11 @@ async function demoCommand(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `ada-sync run --help` is how people ask about a command: the help covers every command.
+  if (command !== 'destination' && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   switch (command) {
     case 'run':
       return runCommand(rest);

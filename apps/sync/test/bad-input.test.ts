@@ -78,6 +78,10 @@ describe('bad input gets one clear sentence and a non-zero exit', () => {
     expect(sentence(option)).toMatch(/^ada-sync: Unknown option '--colour'/);
     const both = await runCli(['run', '--config', 'x.json', '--destination', 'duckdb:x', '--destination-command', 'x', '--destination-config', 'y']);
     expect(sentence(both)).toBe('ada-sync: Use either --destination or --destination-command, not both.');
+    // Asking a command for help is not a mistake.
+    const help = await runCli(['run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('ada-sync run --config CONFIG.json');
   });
 
   it('leaves a file that is not a DuckDB database alone', async () => {
