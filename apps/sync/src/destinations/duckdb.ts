@@ -210,6 +210,7 @@ function describeOpenError(path: string, error: unknown): DestinationError {
 
 class DuckDBDriver implements SqlDriver {
   readonly rules = { caseInsensitive: true, maxBytes: 255 };
+  readonly loadsFinalTables = true;
   private readonly instance: DuckDBInstance;
   private readonly connection: DuckDBConnection;
   private stageDir: string | undefined;
@@ -272,7 +273,7 @@ class DuckDBDriver implements SqlDriver {
    * Writes the rows as a JSON-lines file that DuckDB reads with its own threads: many times cheaper
    * on our event loop than the appender's call per cell, and it runs while we parse the next rows.
    */
-  async appendRows(tempTable: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void> {
+  async appendRows(table: string, columns: readonly PhysicalColumn[], lines: readonly string[], withSeq: boolean): Promise<void> {
     let longest = 0;
     let chars = 0;
     for (const line of lines) {
@@ -286,12 +287,13 @@ class DuckDBDriver implements SqlDriver {
     for (const line of lines) used += bytes.write(line, used);
     const file = await this.writeStagingFile(bytes.subarray(0, used));
     const fields = columns.map((c, i) => `c${i}: '${STAGE_JSON_TYPES[c.kind]}'`).join(', ');
+    const loaded = columns.map((column, i) => ({ column, field: `c${i}` })).filter(({ column }) => withSeq || column.kind !== 'seq');
     // A line may hold up to 3 UTF-8 bytes per UTF-16 unit; read_json refuses objects over its limit.
     const maxBytes = Math.max(16 * 1024 * 1024, longest * 3 + 1024);
     try {
       await this.connection.run(
-        `INSERT INTO temp.main.${quote(tempTable)} (${columns.map((c) => quote(c.name)).join(', ')}) ` +
-          `SELECT ${columns.map((c, i) => fromStageFile(c.kind, `c${i}`)).join(', ')} ` +
+        `INSERT INTO ${table} (${loaded.map(({ column }) => quote(column.name)).join(', ')}) ` +
+          `SELECT ${loaded.map(({ column, field }) => fromStageFile(column.kind, field)).join(', ')} ` +
           `FROM read_json(${sqlString(file)}, format = 'newline_delimited', records = true, auto_detect = false, ` +
           `maximum_object_size = ${maxBytes}, columns = {${fields}})`,
       );

@@ -104,6 +104,8 @@ export function parsePostgresUri(uri: string): PostgresTarget {
 
 class PostgresDriver implements SqlDriver {
   readonly rules = { caseInsensitive: false, maxBytes: MAX_IDENTIFIER_BYTES };
+  // COPY cannot skip the seq field that every encoded row carries: rows always go through staging.
+  readonly loadsFinalTables = false;
   private readonly client: pg.Client;
   private readonly schema: string;
 
@@ -171,9 +173,9 @@ class PostgresDriver implements SqlDriver {
     return `${line}\n`;
   }
 
-  async appendRows(tempTable: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void> {
+  async appendRows(table: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void> {
     const copy = this.client.query(
-      copyFrom(`COPY ${quote(tempTable)} (${columns.map((c) => quote(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`),
+      copyFrom(`COPY ${table} (${columns.map((c) => quote(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`),
     );
     function* chunks(): Generator<string> {
       let chunk = '';

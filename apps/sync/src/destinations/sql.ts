@@ -67,8 +67,13 @@ export interface SqlDriver {
    * as they arrive: a buffer of strings costs the garbage collector far less than one of row objects.
    */
   encodeRow(columns: readonly PhysicalColumn[], row: Row, seq: number): string;
-  /** Bulk-appends encoded rows to a temporary table; `columns` are those the rows were encoded for. */
-  appendRows(tempTable: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void>;
+  /**
+   * Bulk-appends encoded rows to `table` (as table() or temp() name it); `columns` are those the rows
+   * were encoded for. With `withSeq` false the seq column is left out (a final table has none).
+   */
+  appendRows(table: string, columns: readonly PhysicalColumn[], lines: readonly string[], withSeq: boolean): Promise<void>;
+  /** Whether appendRows can leave the seq column out, so that rows can be loaded into a final table. */
+  readonly loadsFinalTables: boolean;
   /** SQL that makes lookups on the key cheap, where the database needs it. */
   keyIndexSql?(table: string, columns: readonly string[]): string | undefined;
   /** SQL that gives the planner statistics of a fresh temporary table, where the database needs them. */
@@ -83,6 +88,10 @@ const WINNERS_TABLE = '_airbyte_winners';
 /** Rows, and characters, kept in memory before they go to the staging table. */
 const FLUSH_ROWS = 10_000;
 const FLUSH_CHARS = 16 * 1024 * 1024;
+/** Rows a direct load holds back while no state covers them, before it gives up (see StreamTarget.direct). */
+const UNCOVERED_ROWS = 4 * FLUSH_ROWS;
+/** Keys a direct load remembers before it gives up (~80 MB of memory for keys like Ada's ids). */
+const DIRECT_KEYS = 1_000_000;
 
 interface StreamTarget {
   name: string;
@@ -99,10 +108,24 @@ interface StreamTarget {
   stageColumns: readonly PhysicalColumn[];
   /** Columns added to the layout that the tables do not have yet. */
   newColumns: Column[];
-  /** Encoded rows not yet staged, all for the current stageColumns. */
+  /** Encoded rows not yet staged, all for the current stageColumns, and their sequence numbers. */
   buffer: string[];
+  bufferSeqs: number[];
   bufferedChars: number;
   bufferedUpTo: number;
+  /**
+   * Rows go straight into the target, inside the transaction the next commit ends, instead of through
+   * the staging table and a merge. Only while that is exactly what the merge would do: the target was
+   * empty when the sync began, no key has been seen twice (nor a NULL one), and only rows a pending
+   * state covers are loaded. Once off, it stays off for the stream, so that every staged row is newer
+   * than every row loaded directly.
+   */
+  direct: boolean;
+  directKeys: Set<string>;
+  /** Rows loaded directly since the last commit. */
+  directRows: number;
+  /** The highest sequence number a pending state covers. */
+  coveredUpTo: number;
   lastStagedSeq: number;
   mergedUpTo: number;
   /** For a full refresh: the newest committed-to-staging state, written when the new table is swapped in. */
@@ -134,8 +157,10 @@ export class SqlDestination implements Destination {
   private readonly policy: CommitPolicy;
   private onStateCommitted: ((state: AirbyteStateMessage) => void) | undefined;
   private seq = 0;
-  /** The append to a staging table still running, if any: it runs while the next rows are buffered. */
+  /** The load into a table still running, if any: it runs while the next rows are buffered. */
   private staging: Promise<void> | undefined;
+  /** A direct load began the transaction that the next commit ends. */
+  private inTransaction = false;
 
   constructor(label: string, connectDriver: () => Promise<SqlDriver>, policy?: CommitPolicy) {
     this.label = label;
@@ -204,8 +229,13 @@ export class SqlDestination implements Destination {
         ],
         newColumns: [],
         buffer: [],
+        bufferSeqs: [],
         bufferedChars: 0,
         bufferedUpTo: 0,
+        direct: false,
+        directKeys: new Set(),
+        directRows: 0,
+        coveredUpTo: 0,
         lastStagedSeq: 0,
         mergedUpTo: 0,
         heldState: undefined,
@@ -231,6 +261,10 @@ export class SqlDestination implements Destination {
         if (indexSql) await d.exec(indexSql);
         await d.exec(`DROP TABLE IF EXISTS ${d.temp(stageTable)}`);
         await d.exec(`CREATE TEMP TABLE ${d.temp(stageTable)} (${defs(target.stageColumns)})`);
+        if (d.loadsFinalTables) {
+          const [row] = await d.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${d.table(target.targetTable)} LIMIT 1) x`);
+          target.direct = toNumber(row?.n) === 0;
+        }
       });
       this.streams.set(name, target);
     }
@@ -250,16 +284,36 @@ export class SqlDestination implements Destination {
 
   private stage(target: StreamTarget, record: AirbyteRecordMessage): Promise<void> | void {
     this.seq++;
-    const line = this.db.encodeRow(target.stageColumns, recordToRow(record, target.layout, randomUUID()), this.seq);
+    const row = recordToRow(record, target.layout, randomUUID());
+    if (target.direct && target.keyFields.length > 0) this.rememberKey(target, row);
+    const line = this.db.encodeRow(target.stageColumns, row, this.seq);
     target.buffer.push(line);
+    target.bufferSeqs.push(this.seq);
     target.bufferedChars += line.length;
     target.bufferedUpTo = this.seq;
     this.policy.recordWritten();
     if (target.buffer.length >= FLUSH_ROWS || target.bufferedChars >= FLUSH_CHARS) return this.flush(target);
   }
 
+  /** Keeps a direct load only while every key is new (what makes the merge a plain insert). */
+  private rememberKey(target: StreamTarget, row: Row): void {
+    const cells = this.keyColumns(target).map((name) => row.cells.get(name) ?? null);
+    // A column holds one type of cell, so their text tells keys apart (and -0 and 0 are equal to the database too).
+    const key = cells.length === 1 ? String(cells[0]) : JSON.stringify(cells.map(String));
+    if (cells.includes(null) || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
+      target.direct = false;
+      target.directKeys = new Set();
+      return;
+    }
+    target.directKeys.add(key);
+  }
+
   async state(state: AirbyteStateMessage): Promise<void> {
     this.pending.add(state, this.seq);
+    for (const name of this.coveredStreams(stateKey(state))) {
+      const target = this.streams.get(name)!;
+      target.coveredUpTo = Math.max(target.coveredUpTo, this.seq);
+    }
     if (this.policy.due()) await this.commit(new Set());
   }
 
@@ -272,6 +326,7 @@ export class SqlDestination implements Destination {
     const d = this.driver;
     if (!d) return;
     await this.settleStaging().catch(() => undefined);
+    if (this.inTransaction) await d.exec('ROLLBACK').catch(() => undefined);
     this.driver = undefined;
     try {
       for (const t of this.streams.values()) {
@@ -285,9 +340,10 @@ export class SqlDestination implements Destination {
   }
 
   /**
-   * Adds new columns to the tables, then starts appending the buffered rows to the staging table.
-   * The append is not awaited here: the next flush, or the commit, waits for it first (so one runs
-   * at a time and statements never overlap), and a failure surfaces there.
+   * Adds new columns to the tables, then starts loading the buffered rows: straight into the target
+   * (those a pending state covers) while the stream is loaded directly, else into the staging table.
+   * The load is not awaited here: the next flush, or the commit, waits for it first (so one runs at a
+   * time and statements never overlap), and a failure surfaces there.
    */
   private async flush(target: StreamTarget): Promise<void> {
     const d = this.db;
@@ -297,7 +353,7 @@ export class SqlDestination implements Destination {
       const columns = target.newColumns.splice(0);
       await this.guard(`could not add a column to ${target.finalTable}`, async () => {
         for (const column of columns) {
-          // Added outside the commit transaction: a new empty column is harmless if the commit never happens.
+          // Outside the commit transaction, or inside a direct load's: a new empty column is harmless if the commit never happens.
           await d.exec(
             `ALTER TABLE ${d.table(target.targetTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
           );
@@ -307,13 +363,38 @@ export class SqlDestination implements Destination {
       });
     }
     if (target.buffer.length === 0) return;
+    if (target.direct) {
+      let covered = 0;
+      while (covered < target.bufferSeqs.length && target.bufferSeqs[covered]! <= target.coveredUpTo) covered++;
+      if (covered > 0) {
+        const lines = target.buffer.splice(0, covered);
+        target.bufferSeqs.splice(0, covered);
+        target.bufferedChars = target.buffer.reduce((n, line) => n + line.length, 0);
+        if (!this.inTransaction) {
+          await this.guard('could not begin a transaction', () => d.exec('BEGIN'));
+          this.inTransaction = true;
+        }
+        target.directRows += lines.length;
+        this.load(target, () => d.appendRows(d.table(target.targetTable), encodedFor, lines, false));
+      }
+      // Rows no state covers yet wait for one; too many of them and the stream goes the staged way.
+      if (target.buffer.length < UNCOVERED_ROWS) return;
+      target.direct = false;
+      target.directKeys = new Set();
+      if (covered > 0) await this.settleStaging();
+    }
     const lines = target.buffer;
     target.buffer = [];
+    target.bufferSeqs = [];
     target.bufferedChars = 0;
-    const append = this.guard(`could not stage records of stream ${target.name}`, () => d.appendRows(target.stageTable, encodedFor, lines));
-    append.catch(() => undefined); // awaited (and thrown) by settleStaging
-    this.staging = append;
+    this.load(target, () => d.appendRows(d.temp(target.stageTable), encodedFor, lines, true));
     target.lastStagedSeq = target.bufferedUpTo;
+  }
+
+  private load(target: StreamTarget, append: () => Promise<void>): void {
+    const running = this.guard(`could not stage records of stream ${target.name}`, append);
+    running.catch(() => undefined); // awaited (and thrown) by settleStaging
+    this.staging = running;
   }
 
   private async settleStaging(): Promise<void> {
@@ -331,20 +412,24 @@ export class SqlDestination implements Destination {
     const states = this.pending.take();
     const bounds = new Map<string, number>();
     for (const entry of states) {
-      const covered = this.streams.has(entry.key) ? [entry.key] : entry.key.startsWith('__') ? [...this.streams.keys()] : [];
-      for (const name of covered) bounds.set(name, Math.max(bounds.get(name) ?? 0, entry.bound));
+      for (const name of this.coveredStreams(entry.key)) bounds.set(name, Math.max(bounds.get(name) ?? 0, entry.bound));
     }
     for (const name of complete) if (this.streams.has(name)) bounds.set(name, this.seq);
     const swaps = [...complete].map((n) => this.streams.get(n)).filter((t): t is StreamTarget => t?.mode === 'overwrite');
     if (bounds.size === 0 && states.length === 0 && swaps.length === 0) return;
 
-    for (const name of bounds.keys()) await this.flush(this.streams.get(name)!);
+    for (const [name, bound] of bounds) {
+      const target = this.streams.get(name)!;
+      target.coveredUpTo = Math.max(target.coveredUpTo, bound);
+      await this.flush(target);
+    }
     await this.settleStaging();
 
     const results = new Map<string, StreamResult>();
     const echo: AirbyteStateMessage[] = [];
     await this.guard('could not commit to the destination', async () => {
-      await d.exec('BEGIN');
+      if (!this.inTransaction) await d.exec('BEGIN');
+      this.inTransaction = true;
       try {
         for (const [name, bound] of bounds) {
           const target = this.streams.get(name)!;
@@ -372,12 +457,16 @@ export class SqlDestination implements Destination {
       } catch (error) {
         await d.exec('ROLLBACK').catch(() => undefined);
         throw error;
+      } finally {
+        this.inTransaction = false;
       }
     });
     for (const [name, r] of results) {
-      const total = this.streams.get(name)!.result;
-      total.recordsCommitted += r.recordsCommitted;
-      total.inserted! += r.inserted ?? 0;
+      const target = this.streams.get(name)!;
+      const total = target.result;
+      total.recordsCommitted += r.recordsCommitted + target.directRows;
+      total.inserted! += (r.inserted ?? 0) + target.directRows;
+      target.directRows = 0;
       total.updated! += r.updated ?? 0;
       total.unchanged! += r.unchanged ?? 0;
       this.streams.get(name)!.mergedUpTo = bounds.get(name)!;
@@ -385,6 +474,12 @@ export class SqlDestination implements Destination {
     for (const target of swaps) target.targetTable = target.finalTable;
     this.policy.committed();
     for (const state of echo) this.onStateCommitted?.(state);
+  }
+
+  /** The streams a state is about: its own, or every stream for a GLOBAL or LEGACY state. */
+  private coveredStreams(key: string): string[] {
+    if (this.streams.has(key)) return [key];
+    return key.startsWith('__') ? [...this.streams.keys()] : [];
   }
 
   private keyColumns(target: StreamTarget): string[] {
