@@ -90,7 +90,7 @@ describe('append_dedup into a fresh DuckDB table', () => {
           const rows = expected.length === 0 ? [] : await duckdbQuery(db, 'SELECT _id, n FROM items ORDER BY _id');
           expect(rows).toEqual(expected);
         }),
-        { seed: SEED + (label.length % 7), numRuns: 12 },
+        { seed: SEED + (label.length % 7), numRuns: 10 },
       );
     });
   }

@@ -51,10 +51,11 @@ const STAGE_JSON_TYPES: Record<PhysicalKind, string> = {
   boolean: 'BOOLEAN',
   timestamp: 'BIGINT',
   date: 'INTEGER',
-  json: 'VARCHAR',
+  // JSON text goes in as it is, not as a string holding it: no escaping here, no second parse there.
+  json: 'JSON',
   raw_id: 'VARCHAR',
   extracted_at: 'BIGINT',
-  meta: 'VARCHAR',
+  meta: 'JSON',
   seq: 'BIGINT',
 };
 
@@ -82,7 +83,7 @@ function jsonCell(kind: PhysicalKind, cell: Cell): string {
     case 'date':
       return String(cell); // bigint microseconds as exact digits
     case 'json':
-      return JSON.stringify(wellFormedJsonText(cell as string));
+      return wellFormedJsonText(cell as string);
     default:
       return JSON.stringify(cell);
   }
@@ -125,7 +126,7 @@ function stageLine(columns: readonly PhysicalColumn[], row: Row, seq: number, re
         value = String(row.extractedAtMicros);
         break;
       case 'meta':
-        value = JSON.stringify(wellFormedJsonText(row.meta));
+        value = wellFormedJsonText(row.meta);
         break;
       case 'seq':
         value = String(seq);
