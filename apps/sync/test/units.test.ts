@@ -1,4 +1,5 @@
 import type { AirbyteCatalog } from '@ada-airbyte/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommitPolicy, PendingStates } from '../src/destinations/checkpoints.js';
 import { parseDestinationUri } from '../src/destinations/index.js';
@@ -43,6 +44,32 @@ describe('schema-columns', () => {
     expect(formatMicros(parseTimestampMicros('1969-12-31T23:59:59.999999Z')!)).toBe('1969-12-31T23:59:59.999999Z');
     expect(parseTimestampMicros('2024-02-30T00:00:00Z')).toBeUndefined();
     expect(parseTimestampMicros('yesterday')).toBeUndefined();
+  });
+
+  it('reads canonical timestamps by their characters exactly as the general parser does', () => {
+    // A leading space sends a string down the general path (regular expression and Date), which the
+    // character-code path must agree with on every string it takes, valid or not.
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
+    const canonical = fc
+      .tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), fc.option(fc.stringMatching(/^[0-9]{0,10}$/)))
+      .map(([y, mo, d, h, mi, s, f]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f === null ? '' : `.${f}`}Z`);
+    const plausible = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), fc.integer({ min: 0, max: 86_400 }), fc.integer({ min: 0, max: 999_999 }))
+      .map(([y, mo, d, s, us]) => {
+        const p = (v: number, n = 2) => String(v).padStart(n, '0');
+        return `${p(y, 4)}-${p(mo)}-${p(d)}T${p(Math.floor(s / 3600) % 24)}:${p(Math.floor(s / 60) % 60)}:${p(s % 61)}.${p(us, 6)}Z`;
+      });
+    fc.assert(
+      fc.property(fc.oneof(canonical, plausible), (text) => {
+        expect(parseTimestampMicros(text), text).toBe(parseTimestampMicros(` ${text}`));
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(parseTimestampMicros('2024-02-29T23:59:60.1234567Z')).toBe(BigInt(Date.UTC(2024, 1, 29, 23, 59, 59)) * 1000n + 123_456n);
+    expect(parseTimestampMicros('2023-02-29T00:00:00Z')).toBeUndefined();
+    expect(parseTimestampMicros('2024-01-01T00:00:00.Z')).toBeUndefined();
+    expect(parseTimestampMicros('9999-12-31T23:59:59.999999Z')).toBe(253_402_300_799_999_999n);
+    expect(parseTimestampMicros('0001-01-01T00:00:00Z')).toBe(-62_135_596_800_000_000n);
   });
 
   it('converts values to cells, refusing what does not fit', () => {
