@@ -122,6 +122,8 @@ interface StreamTarget {
    */
   direct: boolean;
   directKeys: Set<string>;
+  /** Column names of the primary key (fixed once the layout is built). */
+  keyColumnNames: string[];
   /** Rows loaded directly since the last commit. */
   directRows: number;
   /** The highest sequence number a pending state covers. */
@@ -234,6 +236,7 @@ export class SqlDestination implements Destination {
         bufferedUpTo: 0,
         direct: false,
         directKeys: new Set(),
+        keyColumnNames: keyFields.map((f) => layout.column(f)!.name),
         directRows: 0,
         coveredUpTo: 0,
         lastStagedSeq: 0,
@@ -297,10 +300,16 @@ export class SqlDestination implements Destination {
 
   /** Keeps a direct load only while every key is new (what makes the merge a plain insert). */
   private rememberKey(target: StreamTarget, row: Row): void {
-    const cells = this.keyColumns(target).map((name) => row.cells.get(name) ?? null);
     // A column holds one type of cell, so their text tells keys apart (and -0 and 0 are equal to the database too).
-    const key = cells.length === 1 ? String(cells[0]) : JSON.stringify(cells.map(String));
-    if (cells.includes(null) || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
+    let key: string | undefined;
+    if (target.keyColumnNames.length === 1) {
+      const cell = row.cells.get(target.keyColumnNames[0]!) ?? null;
+      if (cell !== null) key = typeof cell === 'string' ? cell : String(cell);
+    } else {
+      const cells = target.keyColumnNames.map((name) => row.cells.get(name) ?? null);
+      if (!cells.includes(null)) key = JSON.stringify(cells.map(String));
+    }
+    if (key === undefined || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
       target.direct = false;
       target.directKeys = new Set();
       return;
