@@ -181,6 +181,21 @@ describe('BoundarySet', () => {
     expect(b.position()).toEqual({ cursor: '2026-03-01T10:00:01Z', ids: ['c'] });
   });
 
+  it('never changes a position it handed out or the ids it started from', () => {
+    const initial = ['a', 'b'];
+    const b = new BoundarySet({ cursor: '2026-03-01T10:00:00Z', ids: initial });
+    const before = b.position()!;
+    b.add('c', '2026-03-01T10:00:00.5Z');
+    const during = b.position()!;
+    b.add('d', '2026-03-01T10:00:02Z');
+    b.add('e', '2026-03-01T10:00:03Z');
+    expect(initial).toEqual(['a', 'b']);
+    expect(before).toEqual({ cursor: '2026-03-01T10:00:00Z', ids: ['a', 'b'] });
+    expect(during).toEqual({ cursor: '2026-03-01T10:00:00Z', ids: ['a', 'b', 'c'] });
+    expect(b.position()).toEqual({ cursor: '2026-03-01T10:00:03Z', ids: ['e'] });
+    expect(['a', 'b', 'c', 'd'].some((id) => b.has(id))).toBe(false);
+  });
+
   it('keeps an id from an older second rather than forgetting it', () => {
     const b = new BoundarySet();
     b.add('c', '2026-03-01T10:00:05Z');

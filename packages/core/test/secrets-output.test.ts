@@ -85,6 +85,73 @@ describe('MessageWriter', () => {
     expect(seq).toEqual(expected);
   });
 
+  /** A RECORD line as the protocol spells it, built independently of the writer's encoding. */
+  const recordLine = (stream: string, data: unknown, emittedAt: number): string =>
+    `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":${JSON.stringify(data)},"emitted_at":${emittedAt}}}\n`;
+
+  /** Records whose UTF-8 is longer than their UTF-16 length in every way, and lines longer than a chunk. */
+  function awkwardRecords(): Array<{ stream: string; data: Record<string, unknown>; at: number }> {
+    const texts = ['plain', 'café é ñ ÿ', '中文字符', 'emoji 😀🎉 pair', 'lone \ud800 surrogate', 'sep \u2028\u2029', 'quote " back \\ nl \n', '\u0000\u001f'];
+    const out: Array<{ stream: string; data: Record<string, unknown>; at: number }> = [];
+    for (let i = 0; i < 3000; i++) {
+      const text = texts[i % texts.length]!;
+      // Sizes from a few bytes to several MiB, so lines straddle the flush threshold and exceed a chunk.
+      const repeat = i % 997 === 0 ? 400_000 : i % 13 === 0 ? 5000 : 1 + (i % 7);
+      out.push({ stream: i % 5 === 0 ? 'messages' : 'conversatións', data: { _id: String(i), text: text.repeat(repeat), n: i }, at: 1_772_359_200_000 + Math.floor(i / 100) });
+    }
+    return out;
+  }
+
+  it('writes every RECORD line byte for byte, multi-byte text and lines larger than a chunk included', async () => {
+    const { writer, stream } = capture();
+    const expected: string[] = [];
+    const records = awkwardRecords();
+    records.forEach((r, i) => {
+      writer.record(r.stream, r.data, r.at);
+      expected.push(recordLine(r.stream, r.data, r.at));
+      if (i % 250 === 249) {
+        writer.info(`after ${i} — ✓`);
+        expected.push(`{"type":"LOG","log":{"level":"INFO","message":"after ${i} — ✓"}}\n`);
+      }
+    });
+    await writer.flush();
+    const chunks: Buffer[] = [];
+    let chunk: Buffer | null;
+    while ((chunk = stream.read() as Buffer | null) !== null) chunks.push(chunk);
+    expect(Buffer.concat(chunks).equals(Buffer.from(expected.join(''), 'utf8'))).toBe(true);
+  });
+
+  it('reuses a chunk only after the stream is done with it, and never one a stream may still hold', async () => {
+    // Like stdout: what a chunk held is taken when the write calls back, not before.
+    const taken: Buffer[] = [];
+    const stdoutLike = new Writable({
+      highWaterMark: 1 << 30,
+      write(chunk: Buffer, _enc, cb) {
+        setImmediate(() => {
+          taken.push(Buffer.from(chunk));
+          cb();
+        });
+      },
+    });
+    const reusing = new MessageWriter(stdoutLike, false, true);
+    // A PassThrough holds chunks until they are read, long after their write called back.
+    const held = capture();
+    const expected: string[] = [];
+    const records = awkwardRecords();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      reusing.record(r.stream, r.data, r.at);
+      held.writer.record(r.stream, r.data, r.at);
+      expected.push(recordLine(r.stream, r.data, r.at));
+      // Flushes between pages, as a read does, so that written chunks come back for reuse.
+      if (i % 400 === 399) await Promise.all([reusing.flush(), held.writer.flush()]);
+    }
+    await Promise.all([reusing.flush(), held.writer.flush()]);
+    const want = expected.join('');
+    expect(Buffer.concat(taken).toString('utf8') === want).toBe(true);
+    expect(held.text() === want).toBe(true);
+  });
+
   it('flush does not resolve before an automatically flushed chunk has been accepted', async () => {
     // A sink that accepts a chunk only when the test says so.
     const pending: Array<() => void> = [];

@@ -115,10 +115,14 @@ export async function readWindows<R>(
     const range: Window = { since: task.position?.cursor ?? task.window.since, to: task.window.to };
     const boundary = task.position ? new BoundarySet({ cursor: task.position.cursor, ids: task.position.ids }) : new BoundarySet();
     let request: PageRequest = { window: range };
-    for (;;) {
-      const page = await source.fetchPage(request);
-      // Another window failed: emit nothing more, so the last checkpoint stays exact.
-      if (failure) return;
+    /**
+     * Emits a page's new records, or nothing once another window failed (so the last checkpoint
+     * stays exact). Sync and given the page directly, so that the read loop never holds a page
+     * across its awaits: a page alive while the output drains outlives young-generation GCs and
+     * has to be collected by full ones.
+     */
+    const take = (page: PageResult<R>): { fresh: number; received: number; next: string | undefined; requested: string } | undefined => {
+      if (failure) return undefined;
       const fresh: R[] = [];
       for (const record of page.records) {
         const id = source.idOf(record);
@@ -131,6 +135,11 @@ export async function readWindows<R>(
         total += fresh.length;
         sinceCheckpoint += fresh.length;
       }
+      return { fresh: fresh.length, received: page.records.length, next: page.next, requested: page.requested };
+    };
+    for (;;) {
+      const page = take(await source.fetchPage(request));
+      if (!page) return;
       if (!page.next) {
         // The upper bound is exclusive, so nothing at or after `to` was emitted: no ids to carry.
         task.done = true;
@@ -138,11 +147,11 @@ export async function readWindows<R>(
         await sink.pageDone();
         return;
       }
-      if (fresh.length === 0 && page.next === page.requested) {
+      if (page.fresh === 0 && page.next === page.requested) {
         const wider = source.widen?.(page.requested);
         if (wider === undefined) {
           throw new SystemError(
-            `The API returned the same ${source.stream} page again (${page.records.length} records, none new) for ${range.since}..${range.to}: ` +
+            `The API returned the same ${source.stream} page again (${page.received} records, none new) for ${range.since}..${range.to}: ` +
               `more records share one timestamp than the largest page holds.`,
           );
         }
