@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../errors.js';
@@ -336,6 +336,16 @@ class DuckDBDriver implements SqlDriver {
   }
 }
 
+/**
+ * DuckDB's own threads: one core is left to the source, which runs beside us the whole sync; more
+ * threads than cores left only add switching. ADA_SYNC_DUCKDB_THREADS overrides it.
+ */
+function duckdbSettings(): Record<string, string> {
+  const wanted = Number(process.env.ADA_SYNC_DUCKDB_THREADS);
+  const threads = Number.isInteger(wanted) && wanted > 0 ? wanted : Math.max(1, availableParallelism() - 1);
+  return { threads: String(threads) };
+}
+
 export async function openDuckDB(path: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
   const absolute = resolve(path);
   const parent = dirname(absolute);
@@ -352,7 +362,7 @@ export async function openDuckDB(path: string): Promise<{ instance: DuckDBInstan
   if (info?.isDirectory()) throw new DestinationError(`${path} is a directory, not a DuckDB file`);
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(absolute);
+    instance = await DuckDBInstance.create(absolute, duckdbSettings());
   } catch (error) {
     throw describeOpenError(path, error);
   }
