@@ -138,35 +138,53 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     if (options.progress !== 'quiet') progress.log(line);
   };
   const source: ConnectorCommand = options.sourceCommand ? commandFromString(options.sourceCommand) : defaultSourceCommand();
-  const destination = await makeDestination(choice, log);
+
+  const onSourceLog = (message: AirbyteMessage) => {
+    if (message.type !== 'LOG' || !message.log) return;
+    const { level, message: text } = message.log;
+    const report = parseProgressLog(text);
+    if (report) {
+      const c = report.stream ? counters.get(report.stream) : undefined;
+      if (c) {
+        if (report.requests !== undefined) c.requests = report.requests;
+        if (report.rateLimitWaitMs !== undefined) c.rateLimitWaitMs = report.rateLimitWaitMs;
+        progress.update(c.stream);
+      }
+      return;
+    }
+    if (level === 'DEBUG' || level === 'TRACE') return;
+    if (level === 'INFO') info(`source: ${text}`);
+    else log(`source ${level.toLowerCase()}: ${text}`);
+  };
+
+  // Discovery runs while the destination loads and opens: each takes a few hundred milliseconds. A
+  // destination that fails stops it, and its error is the one reported, as if it had come first.
+  const stopDiscovery = new AbortController();
+  const discovery = discoverCatalog(source, configPath, {
+    onMessage: onSourceLog,
+    onStderr: log,
+    signal: options.signal ? AbortSignal.any([options.signal, stopDiscovery.signal]) : stopDiscovery.signal,
+  });
+  discovery.catch(() => undefined); // awaited below, or abandoned when the destination fails
+  let destination: Destination;
+  try {
+    destination = await makeDestination(choice, log);
+  } catch (error) {
+    stopDiscovery.abort();
+    await discovery.catch(() => undefined);
+    throw error;
+  }
   let tempDir: string | undefined;
   try {
-    await destination.connect();
+    try {
+      await destination.connect();
+    } catch (error) {
+      stopDiscovery.abort();
+      await discovery.catch(() => undefined);
+      throw error;
+    }
     if (options.signal?.aborted) throw new InterruptedError(abortReason(options.signal));
-
-    const onSourceLog = (message: AirbyteMessage) => {
-      if (message.type !== 'LOG' || !message.log) return;
-      const { level, message: text } = message.log;
-      const report = parseProgressLog(text);
-      if (report) {
-        const c = report.stream ? counters.get(report.stream) : undefined;
-        if (c) {
-          if (report.requests !== undefined) c.requests = report.requests;
-          if (report.rateLimitWaitMs !== undefined) c.rateLimitWaitMs = report.rateLimitWaitMs;
-          progress.update(c.stream);
-        }
-        return;
-      }
-      if (level === 'DEBUG' || level === 'TRACE') return;
-      if (level === 'INFO') info(`source: ${text}`);
-      else log(`source ${level.toLowerCase()}: ${text}`);
-    };
-
-    const catalog = await discoverCatalog(source, configPath, {
-      onMessage: onSourceLog,
-      onStderr: log,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const catalog = await discovery;
     if (options.signal?.aborted) throw new InterruptedError(abortReason(options.signal));
     const configured = configureCatalog(catalog, { streams: options.streams, fullRefresh: options.fullRefresh });
     const streamNames = configured.streams.map((s) => s.stream.name);
