@@ -357,8 +357,8 @@ export interface Row {
   extractedAtMicros: bigint;
   /** JSON text of `_airbyte_meta`. */
   meta: string;
-  /** Cells keyed by column name. */
-  cells: Map<string, Cell>;
+  /** Cells in the order of the layout's columns when the row was made (later columns: none, i.e. null). */
+  cells: Cell[];
 }
 
 export interface RecordLike {
@@ -373,21 +373,35 @@ export interface RecordLike {
  */
 export function recordToRow(record: RecordLike, layout: TableLayout, rawId: string): Row {
   const data = record.data as JsonObject;
-  const cells = new Map<string, Cell>();
-  const changes: unknown[] = [...(record.meta?.changes ?? [])];
-  for (const column of layout.columns) {
+  const columns = layout.columns;
+  const cells: Cell[] = new Array<Cell>(columns.length);
+  let changes: unknown[] | undefined = record.meta?.changes?.length ? [...record.meta.changes] : undefined;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
     const cell = toCell(data[column.field], column.type);
     if (cell === undefined) {
-      changes.push({ field: column.field, change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' } satisfies MetaChange);
-      cells.set(column.name, null);
+      (changes ??= []).push({ field: column.field, change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' } satisfies MetaChange);
+      cells[i] = null;
     } else {
-      cells.set(column.name, cell);
+      cells[i] = cell;
     }
   }
   return {
     rawId,
-    extractedAtMicros: BigInt(Math.trunc(record.emitted_at)) * 1000n,
-    meta: JSON.stringify({ changes }),
+    extractedAtMicros: emittedAtMicros(record.emitted_at),
+    meta: changes ? JSON.stringify({ changes }) : NO_CHANGES,
     cells,
   };
+}
+
+const NO_CHANGES = '{"changes":[]}';
+// Records of a page share their emitted_at: one BigInt for all of them.
+let lastEmittedAt = Number.NaN;
+let lastEmittedAtMicros = 0n;
+function emittedAtMicros(emittedAt: number): bigint {
+  if (emittedAt !== lastEmittedAt) {
+    lastEmittedAt = emittedAt;
+    lastEmittedAtMicros = BigInt(Math.trunc(emittedAt)) * 1000n;
+  }
+  return lastEmittedAtMicros;
 }

@@ -132,7 +132,7 @@ function stageLine(columns: readonly PhysicalColumn[], row: Row, seq: number, re
         value = String(seq);
         break;
       default:
-        value = jsonCell(kind, row.cells.get(columns[i]!.name) ?? null);
+        value = jsonCell(kind, row.cells[columns[i]!.cell!] ?? null);
     }
     line += (i === 0 ? '' : ',') + fieldKey(i) + value;
   }
@@ -143,8 +143,7 @@ function stageLine(columns: readonly PhysicalColumn[], row: Row, seq: number, re
 }
 
 function wellFormedRow(row: Row): Row {
-  const cells = new Map<string, Cell>();
-  for (const [name, cell] of row.cells) cells.set(name, typeof cell === 'string' ? cell.toWellFormed() : cell);
+  const cells = row.cells.map((cell) => (typeof cell === 'string' ? cell.toWellFormed() : cell));
   return { ...row, meta: row.meta.toWellFormed(), cells };
 }
 

@@ -166,7 +166,7 @@ class PostgresDriver implements SqlDriver {
           field = String(seq);
           break;
         default:
-          field = csvField(column.kind, row.cells.get(column.name) ?? null);
+          field = csvField(column.kind, row.cells[column.cell!] ?? null);
       }
       line += i === 0 ? field : `,${field}`;
     }

@@ -46,6 +46,8 @@ export type PhysicalKind = ColumnType | 'raw_id' | 'extracted_at' | 'meta' | 'se
 export interface PhysicalColumn {
   name: string;
   kind: PhysicalKind;
+  /** For a data column, its position among the layout's columns: where a Row holds its cell. */
+  cell?: number;
 }
 
 
@@ -122,8 +124,8 @@ interface StreamTarget {
    */
   direct: boolean;
   directKeys: Set<string>;
-  /** Column names of the primary key (fixed once the layout is built). */
-  keyColumnNames: string[];
+  /** Where a Row holds the primary key's cells (fixed once the layout is built). */
+  keyCells: number[];
   /** Rows loaded directly since the last commit. */
   directRows: number;
   /** The highest sequence number a pending state covers. */
@@ -226,7 +228,7 @@ export class SqlDestination implements Destination {
         cursorField,
         stageColumns: [
           ...airbyteColumns(),
-          ...layout.columns.map((c) => ({ name: c.name, kind: c.type })),
+          ...layout.columns.map((c, cell) => ({ name: c.name, kind: c.type, cell })),
           { name: SEQ_COLUMN, kind: 'seq' },
         ],
         newColumns: [],
@@ -236,7 +238,7 @@ export class SqlDestination implements Destination {
         bufferedUpTo: 0,
         direct: false,
         directKeys: new Set(),
-        keyColumnNames: keyFields.map((f) => layout.column(f)!.name),
+        keyCells: keyFields.map((f) => layout.columns.indexOf(layout.column(f)!)),
         directRows: 0,
         coveredUpTo: 0,
         lastStagedSeq: 0,
@@ -302,11 +304,11 @@ export class SqlDestination implements Destination {
   private rememberKey(target: StreamTarget, row: Row): void {
     // A column holds one type of cell, so their text tells keys apart (and -0 and 0 are equal to the database too).
     let key: string | undefined;
-    if (target.keyColumnNames.length === 1) {
-      const cell = row.cells.get(target.keyColumnNames[0]!) ?? null;
+    if (target.keyCells.length === 1) {
+      const cell = row.cells[target.keyCells[0]!] ?? null;
       if (cell !== null) key = typeof cell === 'string' ? cell : String(cell);
     } else {
-      const cells = target.keyColumnNames.map((name) => row.cells.get(name) ?? null);
+      const cells = target.keyCells.map((i) => row.cells[i] ?? null);
       if (!cells.includes(null)) key = JSON.stringify(cells.map(String));
     }
     if (key === undefined || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
@@ -367,7 +369,8 @@ export class SqlDestination implements Destination {
             `ALTER TABLE ${d.table(target.targetTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
           );
           await d.exec(`ALTER TABLE ${d.temp(target.stageTable)} ADD COLUMN ${d.quote(column.name)} ${d.typeName(column.type)}`);
-          target.stageColumns = [...target.stageColumns, { name: column.name, kind: column.type }];
+          const cell = target.layout.columns.indexOf(column);
+          target.stageColumns = [...target.stageColumns, { name: column.name, kind: column.type, cell }];
         }
       });
     }
