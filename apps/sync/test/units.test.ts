@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommitPolicy, PendingStates } from '../src/destinations/checkpoints.js';
 import { parseDestinationUri } from '../src/destinations/index.js';
+import { LineBatch } from '../src/destinations/line-batch.js';
 import { parsePostgresUri } from '../src/destinations/postgres.js';
 import { DestinationError, SourceError, UsageError, errorSentence, exitCodeFor, InterruptedError } from '../src/errors.js';
 import { parseLine, parseProgressLog } from '../src/messages.js';
@@ -240,5 +241,27 @@ describe('checkpoints', () => {
     ]);
     expect(pending.take().length).toBe(2);
     expect(pending.size).toBe(0);
+  });
+});
+
+describe('line batches', () => {
+  it('keeps encoded rows in order, grows, and splits off the rows a state covers', () => {
+    const batch = new LineBatch(8);
+    const lines = ['{"a":"é"}\n', '{"b":"😀"}\n', '{"c":"x"}\n', `{"d":"${'y'.repeat(100)}"}\n`];
+    lines.forEach((line, i) => batch.add(line, 10 + i));
+    expect(batch.rows).toBe(4);
+    expect(batch.content().toString('utf8')).toBe(lines.join(''));
+    expect(batch.rowsUpTo(11)).toBe(2);
+    expect(batch.rowsUpTo(9)).toBe(0);
+    const head = batch.takeFirst(2);
+    expect(head.content().toString('utf8')).toBe(lines[0]! + lines[1]!);
+    expect(head.lastSeq).toBe(11);
+    expect(batch.content().toString('utf8')).toBe(lines[2]! + lines[3]!);
+    expect(batch.rowsUpTo(12)).toBe(1);
+    batch.add('{"e":1}\n', 14);
+    expect(batch.takeFirst(1).content().toString('utf8')).toBe(lines[2]);
+    expect(batch.content().toString('utf8')).toBe(lines[3]! + '{"e":1}\n');
+    expect(batch.lastSeq).toBe(14);
+    expect(batch.longest).toBe(lines[3]!.length);
   });
 });

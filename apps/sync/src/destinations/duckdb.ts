@@ -6,6 +6,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../errors.js';
 import type { Cell, ColumnType, Row } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
+import type { LineBatch } from './line-batch.js';
 import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
 
 const TYPE_NAMES: Record<PhysicalKind, string> = {
@@ -273,19 +274,9 @@ class DuckDBDriver implements SqlDriver {
    * Writes the rows as a JSON-lines file that DuckDB reads with its own threads: many times cheaper
    * on our event loop than the appender's call per cell, and it runs while we parse the next rows.
    */
-  async appendRows(table: string, columns: readonly PhysicalColumn[], lines: readonly string[], withSeq: boolean): Promise<void> {
-    let longest = 0;
-    let chars = 0;
-    for (const line of lines) {
-      chars += line.length;
-      if (line.length > longest) longest = line.length;
-    }
-    // Encoded line by line into one buffer: joining first would build a string as big as the batch,
-    // two bytes per character as soon as one line holds a non-Latin-1 character.
-    const bytes = Buffer.allocUnsafe(chars * 3);
-    let used = 0;
-    for (const line of lines) used += bytes.write(line, used);
-    const file = await this.writeStagingFile(bytes.subarray(0, used));
+  async appendRows(table: string, columns: readonly PhysicalColumn[], rows: LineBatch, withSeq: boolean): Promise<void> {
+    const longest = rows.longest;
+    const file = await this.writeStagingFile(rows.content());
     const fields = columns.map((c, i) => `c${i}: '${STAGE_JSON_TYPES[c.kind]}'`).join(', ');
     const loaded = columns.map((column, i) => ({ column, field: `c${i}` })).filter(({ column }) => withSeq || column.kind !== 'seq');
     // A line may hold up to 3 UTF-8 bytes per UTF-16 unit; read_json refuses objects over its limit.

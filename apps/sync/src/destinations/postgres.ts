@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DestinationError } from '../errors.js';
 import { type Cell, type ColumnType, type Row, formatDays, formatMicros, shortenIdentifier } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
+import type { LineBatch } from './line-batch.js';
 import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
 
 const TYPE_NAMES: Record<PhysicalKind, string> = {
@@ -173,22 +174,11 @@ class PostgresDriver implements SqlDriver {
     return `${line}\n`;
   }
 
-  async appendRows(table: string, columns: readonly PhysicalColumn[], lines: readonly string[]): Promise<void> {
+  async appendRows(table: string, columns: readonly PhysicalColumn[], rows: LineBatch): Promise<void> {
     const copy = this.client.query(
       copyFrom(`COPY ${table} (${columns.map((c) => quote(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`),
     );
-    function* chunks(): Generator<string> {
-      let chunk = '';
-      for (const line of lines) {
-        chunk += line;
-        if (chunk.length > 256 * 1024) {
-          yield chunk;
-          chunk = '';
-        }
-      }
-      if (chunk) yield chunk;
-    }
-    await pipeline(Readable.from(chunks()), copy);
+    await pipeline(Readable.from([rows.content()]), copy);
   }
 
   keyIndexSql(table: string, columns: readonly string[]): string {

@@ -17,6 +17,7 @@ import {
   shortenIdentifier,
 } from '../schema-columns.js';
 import { CommitPolicy, PendingStates } from './checkpoints.js';
+import { LineBatch } from './line-batch.js';
 import {
   type CloseOutcome,
   type Destination,
@@ -64,16 +65,13 @@ export interface SqlDriver {
   query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
   /** Data columns of a table in the destination, or undefined when there is no such table. */
   tableColumns(name: string): Promise<{ name: string; type: ColumnType }[] | undefined>;
-  /**
-   * A row as one line of what appendRows loads, its fields in the order of `columns`. Rows are encoded
-   * as they arrive: a buffer of strings costs the garbage collector far less than one of row objects.
-   */
+  /** A row as one line of what appendRows loads, its fields in the order of `columns`. */
   encodeRow(columns: readonly PhysicalColumn[], row: Row, seq: number): string;
   /**
    * Bulk-appends encoded rows to `table` (as table() or temp() name it); `columns` are those the rows
    * were encoded for. With `withSeq` false the seq column is left out (a final table has none).
    */
-  appendRows(table: string, columns: readonly PhysicalColumn[], lines: readonly string[], withSeq: boolean): Promise<void>;
+  appendRows(table: string, columns: readonly PhysicalColumn[], rows: LineBatch, withSeq: boolean): Promise<void>;
   /** Whether appendRows can leave the seq column out, so that rows can be loaded into a final table. */
   readonly loadsFinalTables: boolean;
   /** SQL that makes lookups on the key cheap, where the database needs it. */
@@ -89,7 +87,7 @@ const STATE_TABLE = '_airbyte_state';
 const WINNERS_TABLE = '_airbyte_winners';
 /** Rows, and characters, kept in memory before they go to the staging table. */
 const FLUSH_ROWS = 10_000;
-const FLUSH_CHARS = 16 * 1024 * 1024;
+const FLUSH_BYTES = 16 * 1024 * 1024;
 /** Rows a direct load holds back while no state covers them, before it gives up (see StreamTarget.direct). */
 const UNCOVERED_ROWS = 4 * FLUSH_ROWS;
 /** Keys a direct load remembers before it gives up (~80 MB of memory for keys like Ada's ids). */
@@ -111,10 +109,7 @@ interface StreamTarget {
   /** Columns added to the layout that the tables do not have yet. */
   newColumns: Column[];
   /** Encoded rows not yet staged, all for the current stageColumns, and their sequence numbers. */
-  buffer: string[];
-  bufferSeqs: number[];
-  bufferedChars: number;
-  bufferedUpTo: number;
+  buffer: LineBatch;
   /**
    * Rows go straight into the target, inside the transaction the next commit ends, instead of through
    * the staging table and a merge. Only while that is exactly what the merge would do: the target was
@@ -232,10 +227,7 @@ export class SqlDestination implements Destination {
           { name: SEQ_COLUMN, kind: 'seq' },
         ],
         newColumns: [],
-        buffer: [],
-        bufferSeqs: [],
-        bufferedChars: 0,
-        bufferedUpTo: 0,
+        buffer: new LineBatch(),
         direct: false,
         directKeys: new Set(),
         keyCells: keyFields.map((f) => layout.columns.indexOf(layout.column(f)!)),
@@ -292,12 +284,9 @@ export class SqlDestination implements Destination {
     const row = recordToRow(record, target.layout, randomUUID());
     if (target.direct && target.keyFields.length > 0) this.rememberKey(target, row);
     const line = this.db.encodeRow(target.stageColumns, row, this.seq);
-    target.buffer.push(line);
-    target.bufferSeqs.push(this.seq);
-    target.bufferedChars += line.length;
-    target.bufferedUpTo = this.seq;
+    target.buffer.add(line, this.seq);
     this.policy.recordWritten();
-    if (target.buffer.length >= FLUSH_ROWS || target.bufferedChars >= FLUSH_CHARS) return this.flush(target);
+    if (target.buffer.rows >= FLUSH_ROWS || target.buffer.byteLength >= FLUSH_BYTES) return this.flush(target);
   }
 
   /** Keeps a direct load only while every key is new (what makes the merge a plain insert). */
@@ -374,33 +363,29 @@ export class SqlDestination implements Destination {
         }
       });
     }
-    if (target.buffer.length === 0) return;
+    if (target.buffer.rows === 0) return;
     if (target.direct) {
-      let covered = 0;
-      while (covered < target.bufferSeqs.length && target.bufferSeqs[covered]! <= target.coveredUpTo) covered++;
+      const covered = target.buffer.rowsUpTo(target.coveredUpTo);
       if (covered > 0) {
-        const lines = target.buffer.splice(0, covered);
-        target.bufferSeqs.splice(0, covered);
-        target.bufferedChars = target.buffer.reduce((n, line) => n + line.length, 0);
+        const rows = covered === target.buffer.rows ? target.buffer : target.buffer.takeFirst(covered);
+        if (rows === target.buffer) target.buffer = new LineBatch();
         if (!this.inTransaction) {
           await this.guard('could not begin a transaction', () => d.exec('BEGIN'));
           this.inTransaction = true;
         }
-        target.directRows += lines.length;
-        this.load(target, () => d.appendRows(d.table(target.targetTable), encodedFor, lines, false));
+        target.directRows += rows.rows;
+        this.load(target, () => d.appendRows(d.table(target.targetTable), encodedFor, rows, false));
       }
       // Rows no state covers yet wait for one; too many of them and the stream goes the staged way.
-      if (target.buffer.length < UNCOVERED_ROWS) return;
+      if (target.buffer.rows < UNCOVERED_ROWS) return;
       target.direct = false;
       target.directKeys = new Set();
       if (covered > 0) await this.settleStaging();
     }
-    const lines = target.buffer;
-    target.buffer = [];
-    target.bufferSeqs = [];
-    target.bufferedChars = 0;
-    this.load(target, () => d.appendRows(d.temp(target.stageTable), encodedFor, lines, true));
-    target.lastStagedSeq = target.bufferedUpTo;
+    const rows = target.buffer;
+    target.buffer = new LineBatch();
+    this.load(target, () => d.appendRows(d.temp(target.stageTable), encodedFor, rows, true));
+    target.lastStagedSeq = rows.lastSeq;
   }
 
   private load(target: StreamTarget, append: () => Promise<void>): void {

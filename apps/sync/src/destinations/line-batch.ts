@@ -1,0 +1,77 @@
+/**
+ * Encoded rows (one line each) waiting to be loaded, kept as UTF-8 in one growing buffer. Lines are
+ * encoded as they arrive: a batch of strings would outlive young-generation collections and cost
+ * full ones, and would be encoded again when written out.
+ */
+export class LineBatch {
+  private bytes: Buffer;
+  private used = 0;
+  /** End offset and sequence number of each row. */
+  private readonly ends: number[] = [];
+  private readonly seqs: number[] = [];
+  /** Characters of the longest line: what a reader's per-line limit must allow. */
+  longest = 0;
+
+  /** Room for a typical batch from the start: growing copies what is there, and that adds up. */
+  constructor(initialBytes = 8 * 1024 * 1024) {
+    this.bytes = Buffer.allocUnsafe(initialBytes);
+  }
+
+  get rows(): number {
+    return this.ends.length;
+  }
+
+  get byteLength(): number {
+    return this.used;
+  }
+
+  /** Sequence number of the last row, or 0 when empty. */
+  get lastSeq(): number {
+    return this.seqs.length === 0 ? 0 : this.seqs[this.seqs.length - 1]!;
+  }
+
+  add(line: string, seq: number): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    const room = line.length * 3;
+    if (this.used + room > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + room));
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    this.used += this.bytes.write(line, this.used);
+    this.ends.push(this.used);
+    this.seqs.push(seq);
+    if (line.length > this.longest) this.longest = line.length;
+  }
+
+  /** How many rows, from the first, have a sequence number of at most `seq`. */
+  rowsUpTo(seq: number): number {
+    let n = 0;
+    while (n < this.seqs.length && this.seqs[n]! <= seq) n++;
+    return n;
+  }
+
+  /** The encoded bytes of all rows. */
+  content(): Buffer {
+    return this.bytes.subarray(0, this.used);
+  }
+
+  /** Splits off the first `n` rows as a batch of their own; this batch keeps the rest. */
+  takeFirst(n: number): LineBatch {
+    const cut = n === 0 ? 0 : this.ends[n - 1]!;
+    const head = new LineBatch(0);
+    head.bytes = this.bytes.subarray(0, cut);
+    head.used = cut;
+    head.ends.push(...this.ends.slice(0, n));
+    head.seqs.push(...this.seqs.slice(0, n));
+    head.longest = this.longest;
+    const rest = Buffer.allocUnsafe(Math.max(this.bytes.length, (this.used - cut) * 2));
+    this.bytes.copy(rest, 0, cut, this.used);
+    this.bytes = rest;
+    this.used -= cut;
+    const ends = this.ends.splice(0).slice(n).map((end) => end - cut);
+    this.ends.push(...ends);
+    this.seqs.splice(0, n);
+    return head;
+  }
+}
