@@ -183,7 +183,10 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
       await discovery.catch(() => undefined);
       throw error;
     }
-    if (options.signal?.aborted) throw new InterruptedError(abortReason(options.signal));
+    if (options.signal?.aborted) {
+      await discovery.catch(() => undefined); // stopped by the same signal; not left running behind us
+      throw new InterruptedError(abortReason(options.signal));
+    }
     const catalog = await discovery;
     if (options.signal?.aborted) throw new InterruptedError(abortReason(options.signal));
     const configured = configureCatalog(catalog, { streams: options.streams, fullRefresh: options.fullRefresh });

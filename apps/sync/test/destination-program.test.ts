@@ -121,6 +121,32 @@ describe('ada-sync destination duckdb (an Airbyte destination program)', () => {
     expect(await duckdbQuery(ws.path('db.duckdb'), 'SELECT _id FROM items')).toEqual([{ _id: 'z' }]);
   });
 
+  it('adds a column that appears after rows went straight into a fresh table, in the same transaction', async () => {
+    const ws = workspace();
+    writeFileSync(ws.path('config.json'), JSON.stringify({ destination_path: ws.path('db.duckdb') }));
+    writeFileSync(ws.path('catalog.json'), JSON.stringify(catalog('append_dedup')));
+    // 12,000 rows covered by states (more than a batch, so some are loaded while the transaction is
+    // open: commits only at the end here), then 3,000 with a field the schema lacks.
+    const lines: string[] = [];
+    for (let i = 0; i < 15_000; i++) {
+      const data: Record<string, unknown> = { _id: `r${String(i).padStart(5, '0')}`, n: i, updated: ts(Date.UTC(2024, 0, 1), i) };
+      if (i >= 12_000) data.extra = `e${i}`;
+      lines.push(JSON.stringify({ type: 'RECORD', record: { stream: 'items', data, emitted_at: 1_700_000_000_000 } }));
+      if (i % 1_000 === 999) lines.push(state(i));
+    }
+    const result = await runCli(['destination', 'duckdb', 'write', '--config', ws.path('config.json'), '--catalog', ws.path('catalog.json')], {
+      input: `${lines.join('\n')}\n`,
+      env: { ADA_SYNC_COMMIT_MS: '600000', ADA_SYNC_COMMIT_RECORDS: '1000000' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(
+      await duckdbQuery(
+        ws.path('db.duckdb'),
+        `SELECT count(*) AS n, count(DISTINCT _id) AS d, count(extra) AS with_extra, count(*) FILTER (WHERE extra = 'e' || n::VARCHAR) AS right_extra, min(n) FILTER (WHERE extra IS NOT NULL) AS first_extra FROM items`,
+      ),
+    ).toEqual([{ n: '15000', d: '15000', with_extra: '3000', right_extra: '3000', first_extra: '12000' }]);
+  });
+
   it('is driven by `ada-sync run --destination-command` like any Airbyte destination', async () => {
     const ws = workspace(90, 2);
     const db = ws.path('via-command.duckdb');

@@ -201,7 +201,7 @@ describe('duckdb destination', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     // Staging files of the killed syncs (in memory, under /dev/shm, where there is one) are gone too.
     const left = ['/dev/shm', ws.dir].flatMap((base) => (existsSync(base) ? readdirSync(base) : []));
-    expect(left.filter((entry) => killedPids.some((pid) => entry.startsWith(`ada-sync-stage-${pid}-`)))).toEqual([]);
+    expect(left.filter((entry) => killedPids.some((pid) => new RegExp(`^ada-sync-stage-.+-${pid}-`).test(entry)))).toEqual([]);
     const conversations = await duckdbQuery(db, 'SELECT _id FROM conversations');
     const messages = await duckdbQuery(db, 'SELECT _id FROM messages');
     expect(ids(conversations)).toEqual(ids(world.streams.conversations));

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../errors.js';
@@ -160,16 +160,22 @@ function stagingBases(): string[] {
   return bases;
 }
 
-const STAGE_PREFIX = 'ada-sync-stage-';
+/** `ada-sync-stage-<host>-<pid>-`: a process is only known to be gone on its own host (and PID namespace). */
+function stagePrefix(pid = process.pid): string {
+  return `ada-sync-stage-${hostname().replace(/[^A-Za-z0-9.]/g, '_')}-${pid}-`;
+}
 
 /**
  * A killed sync cannot remove its staging directory, and in /dev/shm it would hold memory until the
- * next reboot: directories named after a process that no longer runs are removed here.
+ * next reboot: directories of this host named after a process that no longer runs are removed here.
+ * (Containers that share /dev/shm have hostnames of their own, so their syncs are left alone.)
  */
 async function removeStaleStagingDirs(base: string): Promise<void> {
+  const mine = stagePrefix(0).slice(0, -2); // `ada-sync-stage-<host>-`
   const entries = await readdir(base).catch(() => [] as string[]);
   for (const entry of entries) {
-    const pid = Number(/^ada-sync-stage-(\d+)-/.exec(entry)?.[1]);
+    if (!entry.startsWith(mine)) continue;
+    const pid = Number(/^(\d+)-/.exec(entry.slice(mine.length))?.[1]);
     if (!pid || pid === process.pid || processRuns(pid)) continue;
     await rm(join(base, entry), { recursive: true, force: true }).catch(() => undefined);
   }
@@ -185,10 +191,10 @@ function processRuns(pid: number): boolean {
 }
 
 async function makeStagingDir(bases: string[]): Promise<string> {
+  for (const base of bases) await removeStaleStagingDirs(base);
   for (;;) {
     try {
-      await removeStaleStagingDirs(bases[0]!);
-      return await mkdtemp(join(bases[0]!, `${STAGE_PREFIX}${process.pid}-`));
+      return await mkdtemp(join(bases[0]!, stagePrefix()));
     } catch (error) {
       if (bases.length <= 1) throw new DestinationError(`cannot create a staging directory in ${bases[0]}`, { cause: error });
       bases.shift();
@@ -237,15 +243,6 @@ class DuckDBDriver implements SqlDriver {
 
   typeName(kind: PhysicalKind): string {
     return TYPE_NAMES[kind];
-  }
-
-  stageTypeName(kind: PhysicalKind): string | undefined {
-    return kind === 'timestamp' || kind === 'extracted_at' ? 'BIGINT' : undefined;
-  }
-
-  fromStage(kind: PhysicalKind, ref: string): string | undefined {
-    // Microseconds read as UTC, whatever the session's TimeZone (a plain cast to TIMESTAMPTZ would apply it).
-    return kind === 'timestamp' || kind === 'extracted_at' ? `timezone('UTC', make_timestamp(${ref}))` : undefined;
   }
 
   async exec(sql: string, params?: SqlParam[]): Promise<void> {

@@ -4,18 +4,16 @@
  * full ones, and would be encoded again when written out.
  */
 export class LineBatch {
-  private bytes: Buffer;
+  private bytes: Buffer = EMPTY;
   private used = 0;
   /** End offset and sequence number of each row. */
-  private readonly ends: number[] = [];
-  private readonly seqs: number[] = [];
+  private ends: number[] = [];
+  private seqs: number[] = [];
   /** Characters of the longest line: what a reader's per-line limit must allow. */
   longest = 0;
 
-  /** Room for a typical batch from the start: growing copies what is there, and that adds up. */
-  constructor(initialBytes = 8 * 1024 * 1024) {
-    this.bytes = Buffer.allocUnsafe(initialBytes);
-  }
+  /** Room for a typical batch, taken at the first row: growing copies what is there, and that adds up. */
+  constructor(private readonly initialBytes = 8 * 1024 * 1024) {}
 
   get rows(): number {
     return this.ends.length;
@@ -34,7 +32,7 @@ export class LineBatch {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8.
     const room = line.length * 3;
     if (this.used + room > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + room));
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.initialBytes, this.used + room));
       this.bytes.copy(grown, 0, 0, this.used);
       this.bytes = grown;
     }
@@ -62,16 +60,17 @@ export class LineBatch {
     const head = new LineBatch(0);
     head.bytes = this.bytes.subarray(0, cut);
     head.used = cut;
-    head.ends.push(...this.ends.slice(0, n));
-    head.seqs.push(...this.seqs.slice(0, n));
+    head.ends = this.ends.slice(0, n);
+    head.seqs = this.seqs.slice(0, n);
     head.longest = this.longest;
     const rest = Buffer.allocUnsafe(Math.max(this.bytes.length, (this.used - cut) * 2));
     this.bytes.copy(rest, 0, cut, this.used);
     this.bytes = rest;
     this.used -= cut;
-    const ends = this.ends.splice(0).slice(n).map((end) => end - cut);
-    this.ends.push(...ends);
-    this.seqs.splice(0, n);
+    this.ends = this.ends.slice(n).map((end) => end - cut);
+    this.seqs = this.seqs.slice(n);
     return head;
   }
 }
+
+const EMPTY = Buffer.alloc(0);

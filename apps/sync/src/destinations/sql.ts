@@ -7,6 +7,7 @@ import type {
 } from '@ada-airbyte/core';
 import { DestinationError } from '../errors.js';
 import {
+  type Cell,
   type Column,
   type ColumnType,
   type IdentifierRules,
@@ -88,8 +89,9 @@ const WINNERS_TABLE = '_airbyte_winners';
 /** Rows, and characters, kept in memory before they go to the staging table. */
 const FLUSH_ROWS = 10_000;
 const FLUSH_BYTES = 16 * 1024 * 1024;
-/** Rows a direct load holds back while no state covers them, before it gives up (see StreamTarget.direct). */
+/** Rows, and bytes, a direct load holds back while no state covers them, before it gives up (see StreamTarget.direct). */
 const UNCOVERED_ROWS = 4 * FLUSH_ROWS;
+const UNCOVERED_BYTES = 4 * FLUSH_BYTES;
 /** Keys a direct load remembers before it gives up (~80 MB of memory for keys like Ada's ids). */
 const DIRECT_KEYS = 1_000_000;
 
@@ -108,8 +110,14 @@ interface StreamTarget {
   stageColumns: readonly PhysicalColumn[];
   /** Columns added to the layout that the tables do not have yet. */
   newColumns: Column[];
-  /** Encoded rows not yet staged, all for the current stageColumns, and their sequence numbers. */
+  /**
+   * Encoded rows not yet loaded. In a direct load, rows held back may predate a column added since:
+   * they lack its field, which the load reads as NULL (fields are named by position).
+   */
   buffer: LineBatch;
+  /** The buffer's size at which the next flush is due (raised while a direct load holds rows back). */
+  flushAtRows: number;
+  flushAtBytes: number;
   /**
    * Rows go straight into the target, inside the transaction the next commit ends, instead of through
    * the staging table and a merge. Only while that is exactly what the merge would do: the target was
@@ -228,6 +236,8 @@ export class SqlDestination implements Destination {
         ],
         newColumns: [],
         buffer: new LineBatch(),
+        flushAtRows: FLUSH_ROWS,
+        flushAtBytes: FLUSH_BYTES,
         direct: false,
         directKeys: new Set(),
         keyCells: keyFields.map((f) => layout.columns.indexOf(layout.column(f)!)),
@@ -258,10 +268,9 @@ export class SqlDestination implements Destination {
         if (indexSql) await d.exec(indexSql);
         await d.exec(`DROP TABLE IF EXISTS ${d.temp(stageTable)}`);
         await d.exec(`CREATE TEMP TABLE ${d.temp(stageTable)} (${defs(target.stageColumns)})`);
-        if (d.loadsFinalTables) {
-          const [row] = await d.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${d.table(target.targetTable)} LIMIT 1) x`);
-          target.direct = toNumber(row?.n) === 0;
-        }
+        // Only into a table made here: its key columns have our types, so keys equal in JavaScript
+        // are exactly those equal in the table (a user's FLOAT or NOCASE key column could merge more).
+        target.direct = d.loadsFinalTables && existing === undefined;
       });
       this.streams.set(name, target);
     }
@@ -286,19 +295,21 @@ export class SqlDestination implements Destination {
     const line = this.db.encodeRow(target.stageColumns, row, this.seq);
     target.buffer.add(line, this.seq);
     this.policy.recordWritten();
-    if (target.buffer.rows >= FLUSH_ROWS || target.buffer.byteLength >= FLUSH_BYTES) return this.flush(target);
+    if (target.buffer.rows >= target.flushAtRows || target.buffer.byteLength >= target.flushAtBytes) return this.flush(target);
   }
 
   /** Keeps a direct load only while every key is new (what makes the merge a plain insert). */
   private rememberKey(target: StreamTarget, row: Row): void {
     // A column holds one type of cell, so their text tells keys apart (and -0 and 0 are equal to the database too).
     let key: string | undefined;
+    // Text as it will be stored: lone surrogates become U+FFFD there, so "a\uD800" and "a\uDC00" are one key.
+    const text = (cell: Cell) => (typeof cell === 'string' ? cell.toWellFormed() : String(cell));
     if (target.keyCells.length === 1) {
       const cell = row.cells[target.keyCells[0]!] ?? null;
-      if (cell !== null) key = typeof cell === 'string' ? cell : String(cell);
+      if (cell !== null) key = text(cell);
     } else {
       const cells = target.keyCells.map((i) => row.cells[i] ?? null);
-      if (!cells.includes(null)) key = JSON.stringify(cells.map(String));
+      if (!cells.includes(null)) key = JSON.stringify(cells.map((cell) => text(cell!)));
     }
     if (key === undefined || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
       target.direct = false;
@@ -369,6 +380,8 @@ export class SqlDestination implements Destination {
       if (covered > 0) {
         const rows = covered === target.buffer.rows ? target.buffer : target.buffer.takeFirst(covered);
         if (rows === target.buffer) target.buffer = new LineBatch();
+        target.flushAtRows = FLUSH_ROWS;
+        target.flushAtBytes = FLUSH_BYTES;
         if (!this.inTransaction) {
           await this.guard('could not begin a transaction', () => d.exec('BEGIN'));
           this.inTransaction = true;
@@ -376,14 +389,21 @@ export class SqlDestination implements Destination {
         target.directRows += rows.rows;
         this.load(target, () => d.appendRows(d.table(target.targetTable), encodedFor, rows, false));
       }
-      // Rows no state covers yet wait for one; too many of them and the stream goes the staged way.
-      if (target.buffer.rows < UNCOVERED_ROWS) return;
+      // Rows no state covers yet wait for one (the next flush is due a batch later); too many of
+      // them and the stream goes the staged way.
+      if (target.buffer.rows < UNCOVERED_ROWS && target.buffer.byteLength < UNCOVERED_BYTES) {
+        target.flushAtRows = target.buffer.rows + FLUSH_ROWS;
+        target.flushAtBytes = target.buffer.byteLength + FLUSH_BYTES;
+        return;
+      }
       target.direct = false;
       target.directKeys = new Set();
       if (covered > 0) await this.settleStaging();
     }
     const rows = target.buffer;
     target.buffer = new LineBatch();
+    target.flushAtRows = FLUSH_ROWS;
+    target.flushAtBytes = FLUSH_BYTES;
     this.load(target, () => d.appendRows(d.temp(target.stageTable), encodedFor, rows, true));
     target.lastStagedSeq = rows.lastSeq;
   }
