@@ -394,7 +394,8 @@ export function recordToRow(record: RecordLike, layout: TableLayout, rawId: stri
   };
 }
 
-const NO_CHANGES = '{"changes":[]}';
+/** `_airbyte_meta` of a record nothing was changed in (one shared string: destinations may compare by identity). */
+export const NO_CHANGES = '{"changes":[]}';
 // Records of a page share their emitted_at: one BigInt for all of them.
 let lastEmittedAt = Number.NaN;
 let lastEmittedAtMicros = 0n;

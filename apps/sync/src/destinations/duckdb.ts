@@ -4,7 +4,7 @@ import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../errors.js';
-import type { Cell, ColumnType, Row } from '../schema-columns.js';
+import { type Cell, type ColumnType, NO_CHANGES, type Row } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
 import type { LineBatch } from './line-batch.js';
 import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
@@ -69,6 +69,8 @@ function fromStageFile(kind: PhysicalKind, field: string): string {
       return `timezone('UTC', make_timestamp(${field}))`;
     case 'date':
       return `(DATE '1970-01-01' + ${field})`;
+    case 'meta':
+      return `coalesce(${field}, '${NO_CHANGES}'::JSON)`;
     default:
       return field;
   }
@@ -113,9 +115,13 @@ function fieldKey(i: number): string {
   return (fieldKeys[i] ??= `"c${i}":`);
 }
 
-/** One row as a line of JSON, its fields named after the staging table's column positions. */
+/**
+ * One row as a line of JSON, its fields named after the staging table's column positions. NULLs and
+ * an `_airbyte_meta` without changes are left out (read_json reads a missing field as NULL, and the
+ * load puts the empty meta back): fewer bytes to encode here and to parse there.
+ */
 function stageLine(columns: readonly PhysicalColumn[], row: Row, seq: number, repaired = false): string {
-  let line = '{';
+  let line = '';
   for (let i = 0; i < columns.length; i++) {
     const kind = columns[i]!.kind;
     let value: string;
@@ -127,17 +133,21 @@ function stageLine(columns: readonly PhysicalColumn[], row: Row, seq: number, re
         value = String(row.extractedAtMicros);
         break;
       case 'meta':
+        if (row.meta === NO_CHANGES) continue;
         value = wellFormedJsonText(row.meta);
         break;
       case 'seq':
         value = String(seq);
         break;
-      default:
-        value = jsonCell(kind, row.cells[columns[i]!.cell!] ?? null);
+      default: {
+        const cell = row.cells[columns[i]!.cell!] ?? null;
+        if (cell === null) continue;
+        value = jsonCell(kind, cell);
+      }
     }
-    line += (i === 0 ? '' : ',') + fieldKey(i) + value;
+    line += (line === '' ? '{' : ',') + fieldKey(i) + value;
   }
-  line += '}\n';
+  line = line === '' ? '{}\n' : `${line}}\n`;
   // Also true of text that merely holds a backslash and "ud": once repaired, the line stands as it is.
   if (!repaired && (line.includes('\\ud') || line.includes('\\uD'))) return stageLine(columns, wellFormedRow(row), seq, true);
   return line;
