@@ -86,7 +86,7 @@ export interface SqlDriver {
 
 const STATE_TABLE = '_airbyte_state';
 const WINNERS_TABLE = '_airbyte_winners';
-/** Rows, and characters, kept in memory before they go to the staging table. */
+/** Rows, and bytes, kept in memory before they are loaded. */
 const FLUSH_ROWS = 10_000;
 const FLUSH_BYTES = 16 * 1024 * 1024;
 /** Rows, and bytes, a direct load holds back while no state covers them, before it gives up (see StreamTarget.direct). */
@@ -120,9 +120,9 @@ interface StreamTarget {
   flushAtBytes: number;
   /**
    * Rows go straight into the target, inside the transaction the next commit ends, instead of through
-   * the staging table and a merge. Only while that is exactly what the merge would do: the target was
-   * empty when the sync began, no key has been seen twice (nor a NULL one), and only rows a pending
-   * state covers are loaded. Once off, it stays off for the stream, so that every staged row is newer
+   * the staging table and a merge. Only while that is exactly what the merge would do: this sync created
+   * the target, no key has been seen twice (nor a NULL one), and only rows a pending state covers are
+   * loaded. Once off, it stays off for the stream, so that every staged row is newer
    * than every row loaded directly.
    */
   direct: boolean;
