@@ -166,12 +166,15 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     signal: options.signal ? AbortSignal.any([options.signal, stopDiscovery.signal]) : stopDiscovery.signal,
   });
   discovery.catch(() => undefined); // awaited below, or abandoned when the destination fails
+  const abandonDiscovery = async (): Promise<void> => {
+    stopDiscovery.abort();
+    await discovery.catch(() => undefined);
+  };
   let destination: Destination;
   try {
     destination = await makeDestination(choice, log);
   } catch (error) {
-    stopDiscovery.abort();
-    await discovery.catch(() => undefined);
+    await abandonDiscovery();
     throw error;
   }
   let tempDir: string | undefined;
@@ -179,8 +182,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     try {
       await destination.connect();
     } catch (error) {
-      stopDiscovery.abort();
-      await discovery.catch(() => undefined);
+      await abandonDiscovery();
       throw error;
     }
     if (options.signal?.aborted) {

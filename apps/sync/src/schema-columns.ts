@@ -195,12 +195,6 @@ export class TableLayout {
 const TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/;
 
-function daysFromCivil(y: number, m: number, d: number): number | undefined {
-  const date = new Date(0);
-  date.setUTCFullYear(y, m - 1, d);
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
-  return Math.round(date.getTime() / 86_400_000);
-}
 
 /** Two or four ASCII digits at `at`, or -1. */
 function digitsAt(text: string, at: number, count: number): number {
@@ -215,8 +209,11 @@ function digitsAt(text: string, at: number, count: number): number {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function epochDays(y: number, m: number, d: number): number {
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), or undefined for no such date. */
+function daysFromCivil(y: number, m: number, d: number): number | undefined {
+  if (m < 1 || m > 12 || d < 1) return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1]!)) return undefined;
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;
@@ -227,7 +224,7 @@ function epochDays(y: number, m: number, d: number): number {
 
 /**
  * `YYYY-MM-DDTHH:MM:SS[.f…]Z`, the form nearly every timestamp arrives in, read by character codes:
- * the regular expression and Date of the general path cost more than the rest of a row. Anything
+ * the general path's regular expression costs more than the rest of a row. Anything
  * else (or out of range) is left to the general path, which decides.
  */
 function canonicalMicros(text: string): bigint | undefined {
@@ -242,9 +239,8 @@ function canonicalMicros(text: string): bigint | undefined {
   const h = digitsAt(text, 11, 2);
   const mi = digitsAt(text, 14, 2);
   const sec = digitsAt(text, 17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return undefined;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  const days = y < 0 ? undefined : daysFromCivil(y, mo, d);
+  if (days === undefined || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return undefined;
   let micros = 0;
   if (n > 20) {
     if (text.charCodeAt(19) !== 46 /* . */ || n < 22) return undefined;
@@ -257,7 +253,7 @@ function canonicalMicros(text: string): bigint | undefined {
     }
     micros = Math.floor(micros);
   }
-  const seconds = epochDays(y, mo, d) * 86_400 + h * 3600 + mi * 60 + Math.min(sec, 59); // a leap second folds into :59
+  const seconds = days * 86_400 + h * 3600 + mi * 60 + Math.min(sec, 59); // a leap second folds into :59
   const total = seconds * 1_000_000 + micros;
   return Number.isSafeInteger(total) ? BigInt(total) : BigInt(seconds) * 1_000_000n + BigInt(micros);
 }

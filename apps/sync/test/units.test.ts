@@ -62,7 +62,19 @@ describe('schema-columns', () => {
       });
     fc.assert(
       fc.property(fc.oneof(canonical, plausible), (text) => {
-        expect(parseTimestampMicros(text), text).toBe(parseTimestampMicros(` ${text}`));
+        const micros = parseTimestampMicros(text);
+        expect(micros, text).toBe(parseTimestampMicros(` ${text}`));
+        // And Date, which knows nothing of either path, agrees on which dates exist and their day.
+        const [y, mo, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+        const date = new Date(0);
+        date.setUTCFullYear(y, mo - 1, d);
+        const exists = date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+        if (!exists) expect(micros, text).toBeUndefined();
+        else if (micros !== undefined) {
+          const day = 86_400_000_000n;
+          const floorDays = micros / day - (micros % day < 0n ? 1n : 0n);
+          expect(Number(floorDays), text).toBe(date.getTime() / 86_400_000);
+        }
       }),
       { numRuns: 5_000 },
     );

@@ -93,8 +93,9 @@ function jsonCell(kind: PhysicalKind, cell: Cell): string {
 }
 
 /**
- * JSON.stringify writes a lone surrogate as a \udXXX escape, which DuckDB's JSON reader rejects.
- * Such strings become well-formed (U+FFFD in place of the lone half), as the appender did.
+ * JSON.stringify writes a lone surrogate as a lowercase \udXXX escape (as the spec has it), which
+ * DuckDB's JSON reader rejects. Such strings become well-formed (U+FFFD in place of the lone half),
+ * as the appender did.
  */
 function wellFormed(value: unknown): unknown {
   if (typeof value === 'string') return value.toWellFormed();
@@ -106,7 +107,7 @@ function wellFormed(value: unknown): unknown {
 }
 
 function wellFormedJsonText(text: string): string {
-  return text.includes('\\ud') || text.includes('\\uD') ? JSON.stringify(wellFormed(JSON.parse(text))) : text;
+  return text.includes('\\ud') ? JSON.stringify(wellFormed(JSON.parse(text))) : text;
 }
 
 /** `"c0":`, `"c1":`, …: staging file fields are named by column position, whatever the column's name. */
@@ -149,7 +150,7 @@ function stageLine(columns: readonly PhysicalColumn[], row: Row, seq: number, re
   }
   line = line === '' ? '{}\n' : `${line}}\n`;
   // Also true of text that merely holds a backslash and "ud": once repaired, the line stands as it is.
-  if (!repaired && (line.includes('\\ud') || line.includes('\\uD'))) return stageLine(columns, wellFormedRow(row), seq, true);
+  if (!repaired && line.includes('\\ud')) return stageLine(columns, wellFormedRow(row), seq, true);
   return line;
 }
 
