@@ -2,12 +2,12 @@ import { createServer } from 'node:net';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConnector } from '@ada-airbyte/core/testing';
-import { startMockAda, type MockAda } from '@ada-airbyte/mock-ada';
-import { BIN, command, expectValidProtocol, mockConfig } from './helpers.js';
+import type { MockAda } from '@ada-airbyte/mock-ada';
+import { BIN, command, expectValidProtocol, mockConfig, startMock } from './helpers.js';
 
 let mock: MockAda;
 beforeAll(async () => {
-  mock = await startMockAda({ seed: 7, rateLimits: false, conversations: 50 });
+  mock = await startMock({ seed: 7, rateLimits: false, conversations: 50 });
 });
 afterAll(() => mock.close());
 

@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AirbyteMessage } from '@ada-airbyte/core';
 import { runConnector, tracesOf, type ConnectorRun } from '@ada-airbyte/core/testing';
-import { startMockAda, type MockAda } from '@ada-airbyte/mock-ada';
-import { BIN, catalog, STREAMS, type StreamName } from './helpers.js';
+import type { MockAda } from '@ada-airbyte/mock-ada';
+import { BIN, catalog, STREAMS, type StreamName, startMock } from './helpers.js';
 
 /*
  * Property-based bad inputs, fed to the real bin. Whatever the config, catalog or state, the
@@ -32,7 +32,7 @@ let mock: MockAda;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  mock = await startMockAda({ seed: 41, rateLimits: false, conversations: 40, messagesPerConversation: 3, historyDays: 40 });
+  mock = await startMock({ seed: 41, rateLimits: false, conversations: 40, messagesPerConversation: 3, historyDays: 40 });
 });
 afterAll(async () => {
   await mock?.close();

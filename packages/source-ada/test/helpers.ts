@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { AirbyteStateMessage } from '@ada-airbyte/core';
 import { runConnector, type ConnectorRun, type RunOptions } from '@ada-airbyte/core/testing';
-import type { MockAda } from '@ada-airbyte/mock-ada';
+import { startMockAda, type MockAda, type MockAdaOptions } from '@ada-airbyte/mock-ada';
 
 export const BIN = fileURLToPath(new URL('../bin/source-ada', import.meta.url));
 export const STREAMS = ['conversations', 'messages'] as const;
@@ -22,6 +22,16 @@ export function writeJson(dir: string, name: string, value: unknown): string {
 }
 
 /** A config for the mock with pacing lifted (tests that check pacing set their own limits). */
+/**
+ * A mock whose data all lies before the second a read starts in. A read covers whole seconds up to
+ * that one (exclusive), and the mock's newest record can be a microsecond older than the mock: read
+ * in the same second, it is rightly left for the next read, and a test expecting every record of the
+ * mock fails by chance. The mock's clock runs a second behind the wall clock for that.
+ */
+export function startMock(options: MockAdaOptions): Promise<MockAda> {
+  return startMockAda({ now: () => Date.now() - 1000, ...options });
+}
+
 export function mockConfig(mock: MockAda, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     api_key: mock.apiKey,

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastStates, statesOf, tracesOf, type ConnectorRun } from '@ada-airbyte/core/testing';
 import type { AirbyteStateMessage } from '@ada-airbyte/core';
 import { startMockAda, type MockAda } from '@ada-airbyte/mock-ada';
-import { catalog, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName } from './helpers.js';
+import { catalog, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName, startMock } from './helpers.js';
 
 let mock: MockAda;
 let full: ConnectorRun;
 
 beforeAll(async () => {
-  mock = await startMockAda({ seed: 11, rateLimits: false, conversations: 300, messagesPerConversation: 5, historyDays: 120 });
+  mock = await startMock({ seed: 11, rateLimits: false, conversations: 300, messagesPerConversation: 5, historyDays: 120 });
   full = await read({ config: mockConfig(mock), catalog: catalog('full_refresh') });
 });
 afterAll(() => mock.close());
@@ -109,7 +109,10 @@ describe('full refresh', () => {
 
 describe('incremental', () => {
   it('a second read from the last STATE emits only what changed', async () => {
+    // On the wall clock (mutate stamps changes with the mock's clock, which must not be behind the
+    // first read's cursor), with the mock's last second let pass before the first read.
     const local = await startMockAda({ seed: 12, rateLimits: false, conversations: 120, messagesPerConversation: 4, historyDays: 60 });
+    await untilNextSecond();
     try {
       const first = await read({ config: mockConfig(local) });
       expect(first.code).toBe(0);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastStates, statesOf, tracesOf, type ConnectorRun } from '@ada-airbyte/core/testing';
-import { startMockAda, type MockAda } from '@ada-airbyte/mock-ada';
-import { catalog, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName } from './helpers.js';
+import type { MockAda } from '@ada-airbyte/mock-ada';
+import { catalog, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName, startMock } from './helpers.js';
 
 let mock: MockAda;
 beforeAll(async () => {
-  mock = await startMockAda({ seed: 21, rateLimits: false, conversations: 250, messagesPerConversation: 5, historyDays: 100 });
+  mock = await startMock({ seed: 21, rateLimits: false, conversations: 250, messagesPerConversation: 5, historyDays: 100 });
 });
 afterAll(() => mock.close());
 
@@ -51,7 +51,7 @@ describe('kill and resume', () => {
 
 describe('faults', () => {
   it('reads the exact set of records through 5xx, 429 with Retry-After, resets mid-body and slow bodies', async () => {
-    const faulty = await startMockAda({
+    const faulty = await startMock({
       seed: 22,
       rateLimits: false,
       conversations: 150,
@@ -75,7 +75,7 @@ describe('faults', () => {
   });
 
   it('permanent 5xx ends in a transient_error after the retry budget, and the last STATE resumes correctly', async () => {
-    const local = await startMockAda({ seed: 23, rateLimits: false, conversations: 150, messagesPerConversation: 4, historyDays: 60 });
+    const local = await startMock({ seed: 23, rateLimits: false, conversations: 150, messagesPerConversation: 4, historyDays: 60 });
     try {
       let states = 0;
       const started = Date.now();
@@ -120,7 +120,7 @@ describe('faults', () => {
 
 describe('pacing', () => {
   it('with default requests_per_* against an Ada that enforces its documented limits, triggers zero 429s', async () => {
-    const strict = await startMockAda({ seed: 24, conversations: 500, messagesPerConversation: 5, historyDays: 60 });
+    const strict = await startMock({ seed: 24, conversations: 500, messagesPerConversation: 5, historyDays: 60 });
     try {
       const config = mockConfig(strict);
       delete config.requests_per_second;
@@ -152,7 +152,7 @@ describe('daily budget', () => {
   });
 
   it("stops cleanly when Ada's own daily limit answers 429 with a long Retry-After", async () => {
-    const capped = await startMockAda({ seed: 26, conversations: 200, messagesPerConversation: 5, historyDays: 60, rateLimits: { perSecond: 10, perMinute: 100, perDay: 4 } });
+    const capped = await startMock({ seed: 26, conversations: 200, messagesPerConversation: 5, historyDays: 60, rateLimits: { perSecond: 10, perMinute: 100, perDay: 4 } });
     try {
       const run = await read({ config: mockConfig(capped, { requests_per_second: 10, requests_per_minute: 100, requests_per_day: 15000 }), catalog: catalog('incremental', ['messages']) });
       expect(run.code).not.toBe(0);
@@ -171,7 +171,7 @@ describe('daily budget', () => {
 describe('secrets', () => {
   it('the api_key appears in no output of any command, even with --debug and on failures', async () => {
     const key = 'sk-live-TOPSECRET-9f8e7d';
-    const secretMock = await startMockAda({ seed: 25, rateLimits: false, conversations: 30, apiKey: key, faults: { serverErrorRate: 0.2 } });
+    const secretMock = await startMock({ seed: 25, rateLimits: false, conversations: 30, apiKey: key, faults: { serverErrorRate: 0.2 } });
     try {
       const runs = [
         await read({ config: mockConfig(secretMock), debug: true }),
