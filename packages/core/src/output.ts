@@ -23,12 +23,6 @@ const FLUSH_BYTES = 1024 * 1024;
 const CHUNK_BYTES = FLUSH_BYTES + 64 * 1024;
 /** Written chunks kept for reuse: fresh memory costs a page fault per 4 KiB on first touch. */
 const SPARE_CHUNKS = 16;
-/**
- * Output a reader may leave unaccepted by a slow consumer before it stops to wait: enough for the
- * next pages to be fetched while the last ones drain (waiting for a full drain after every page
- * puts every window in lock step, idle together), few enough to keep memory flat.
- */
-export const BACKLOG_BYTES = 8 * 1024 * 1024;
 /** A UTF-16 code unit becomes at most 3 bytes of UTF-8 (a surrogate pair, 2 units, becomes 4). */
 const MAX_UTF8_PER_UNIT = 3;
 
@@ -45,10 +39,6 @@ export class MessageWriter {
   private readonly spare: Buffer[] = [];
   /** The chain of writes handed to the stream; flush waits for all of them. */
   private pending: Promise<void> = Promise.resolve();
-  /** Bytes handed to the stream whose write has not called back yet. */
-  private unaccepted = 0;
-  private writeFailure: Error | undefined;
-  private readonly backlogWaiters: { limit: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly recordPrefixes = new Map<string, Buffer>();
   /** Records of one page share their emitted_at, so the line's tail is encoded once per page. */
   private suffixAt = Number.NaN;
@@ -158,50 +148,22 @@ export class MessageWriter {
     return this.pending;
   }
 
-  /**
-   * Writes anything still buffered; resolves once at most `limit` bytes wait for the stream to accept
-   * them. Backpressure for readers: unlike flush, it lets them fetch ahead of a slow consumer.
-   */
-  backlogBelow(limit = BACKLOG_BYTES): Promise<void> {
-    this.writeBuffer();
-    if (this.writeFailure) return Promise.reject(this.writeFailure);
-    if (this.unaccepted <= limit) return Promise.resolve();
-    return new Promise((resolve, reject) => this.backlogWaiters.push({ limit, resolve, reject }));
-  }
-
   private writeBuffer(): void {
     if (this.used === 0) return;
     const whole = this.chunk!;
     const chunk = whole.subarray(0, this.used);
     this.chunk = undefined;
     this.used = 0;
-    this.unaccepted += chunk.length;
     const written = new Promise<void>((resolve, reject) =>
       this.out.write(chunk, (err) => {
-        this.unaccepted -= chunk.length;
-        if (err) {
-          this.writeFailure ??= err;
-          this.settleBacklogWaiters();
-          return reject(err);
-        }
+        if (err) return reject(err);
         if (this.reuseChunks && whole.length === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(whole);
-        this.settleBacklogWaiters();
         resolve();
       }),
     );
     // A failed write (the reader went away) surfaces at the next awaited flush, not as an unhandled rejection.
     this.pending = Promise.all([this.pending, written]).then(() => undefined);
     this.pending.catch(() => undefined);
-  }
-
-  private settleBacklogWaiters(): void {
-    if (this.backlogWaiters.length === 0) return;
-    const waiting = this.backlogWaiters.splice(0);
-    for (const waiter of waiting) {
-      if (this.writeFailure) waiter.reject(this.writeFailure);
-      else if (this.unaccepted <= waiter.limit) waiter.resolve();
-      else this.backlogWaiters.push(waiter);
-    }
   }
 
   /** The current chunk with at least `bytes` free after `used`; what is buffered is written first if it must. */

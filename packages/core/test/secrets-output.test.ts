@@ -183,58 +183,6 @@ describe('MessageWriter', () => {
     expect(accepted).toBe(n * perRecord);
   });
 
-  it('backlogBelow lets a reader go on while little is unaccepted and holds it while much is', async () => {
-    // A sink that accepts a chunk only when the test says so (it is handed the next one after that).
-    const pending: Array<() => void> = [];
-    const sink = new Writable({
-      highWaterMark: 1 << 30,
-      write(_chunk: Buffer, _enc, cb) {
-        pending.push(cb);
-      },
-    });
-    const writer = new MessageWriter(sink);
-    const data = { pad: 'z'.repeat(1000) };
-    const perChunk = Math.ceil((1024 * 1024) / 1100);
-    // About 3 MiB handed over in three chunks, none accepted yet.
-    for (let i = 0; i < 3 * perChunk; i++) writer.record('s', data, 1);
-    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-    const acceptOne = async () => {
-      await settle();
-      pending.shift()!();
-      await settle();
-    };
-    // Under the default limit (8 MiB): no wait, though nothing has been accepted.
-    await writer.backlogBelow();
-    let released = false;
-    const waiting = writer.backlogBelow(1.5 * 1024 * 1024).then(() => (released = true));
-    await settle();
-    expect(released).toBe(false);
-    await acceptOne(); // ~2 MiB left: still above 1.5 MiB
-    expect(released).toBe(false);
-    await acceptOne(); // ~1 MiB left
-    await waiting;
-    expect(released).toBe(true);
-    await acceptOne();
-    await writer.flush();
-    expect(pending).toHaveLength(0);
-  });
-
-  it('backlogBelow rejects once a write failed, waiting or not', async () => {
-    let fail: ((error: Error) => void) | undefined;
-    const sink = new Writable({
-      write(_chunk, _enc, cb) {
-        fail = cb;
-      },
-    });
-    sink.on('error', () => {});
-    const writer = new MessageWriter(sink);
-    writer.info('hello');
-    const waiting = writer.backlogBelow(0);
-    fail!(new Error('EPIPE: reader went away'));
-    await expect(waiting).rejects.toThrow(/EPIPE/);
-    await expect(writer.backlogBelow()).rejects.toThrow(/EPIPE/);
-  });
-
   it('surfaces a failed write at the next flush', async () => {
     const sink = new Writable({
       write(_chunk, _enc, cb) {

@@ -35,7 +35,7 @@ export interface CheckpointSink<R> {
   emit(records: R[]): void;
   /** A checkpoint covering every record emitted so far; `recordCount` are those since the previous one. */
   checkpoint(checkpoint: StreamCheckpoint, recordCount: number): void;
-  /** Called after each page, once its records and checkpoint are queued: backpressure, progress. */
+  /** Called after each page, once its records and checkpoint are queued: flush, report progress. */
   pageDone(): Promise<void>;
 }
 

@@ -76,7 +76,7 @@ export async function runIncrementalStream<R>(ctx: StreamReadContext, opts: Incr
         out.streamStatus(name, 'RUNNING');
       }
       progress(false);
-      await out.backlogBelow();
+      await out.flush();
     },
   }, { concurrency: opts.concurrency ?? 1 });
   progress(true);
