@@ -6,11 +6,11 @@
 // request at the mock). The exit code is 0 when everything was measured, whatever the results;
 // BENCH_STRICT=1 makes a missed target exit 1.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
-  fmt, fmtInt, HAS_GNU_TIME, idealSchedule, planWindows, rangeFor, ROOT, runBaseline, runNode, runSource, runSync, startMock,
+  fmt, fmtInt, HAS_GNU_TIME, idealSchedule, planWindows, rangeFor, ROOT, runBaseline, runNode, runSource, runSync, SOURCE_BIN, startMock,
 } from './lib/util.mjs';
 
 const ALL = 'serialise,cpu,memory,e2e,rate';
@@ -214,11 +214,32 @@ async function benchLifted() {
   }
 }
 
+/**
+ * Records what source-ada prints for discover and read, once, and returns a --source-command that
+ * replays it (bench/lib/replay-source.mjs): ada-sync's own throughput, without the source and the
+ * mock sharing the machine's cores with it.
+ */
+function recordSourceOutput(configPath, catalogPath) {
+  const files = { discover: join(tmp, 'replay-discover.jsonl'), read: join(tmp, 'replay-read.jsonl') };
+  for (const [command, file] of Object.entries(files)) {
+    const fd = openSync(file, 'w');
+    try {
+      const args = command === 'read' ? ['--config', configPath, '--catalog', catalogPath] : ['--config', configPath];
+      execFileSync(process.execPath, [SOURCE_BIN, command, ...args], { stdio: ['ignore', fd, 'inherit'] });
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return [process.execPath, join(ROOT, 'bench/lib/replay-source.mjs'), files.discover, files.read].join(' ');
+}
+
 async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantCpu, wantE2e) {
   const job = { origin: mock.url, apiKey: mock.apiKey, endpoint: 'messages', param: 'created', windows, pageSize: PAGE, concurrency: 3 };
   const source = [];
   const baseline = [];
   const sync = [];
+  const replayed = [];
+  const replaySource = wantE2e ? recordSourceOutput(configPath, catalogPath) : undefined;
   // Rounds interleave baseline, source and ada-sync, so that each ratio compares runs made under the
   // same machine load (on a shared machine it drifts by tens of percent within minutes).
   const rounds = 3;
@@ -239,6 +260,14 @@ async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantC
       if (records !== expected) notes.push(`e2e: ada-sync read ${records} records, the mock has ${expected}.`);
       sync.push({ ...r, rate: records / (r.wallMs / 1000), records });
       log(`e2e round ${i + 1}: ada-sync ${fmtInt(records)} records into DuckDB in ${fmt(r.wallMs / 1000, 2)} s = ${fmtInt(records / (r.wallMs / 1000))}/s (ada-sync process: ${fmt(r.rssMb, 0)} MB, cpu ${fmt(r.userS + r.sysS, 1)} s with its source)`);
+      rmSync(db, { force: true });
+      rmSync(`${db}.wal`, { force: true });
+      // ada-sync on its own: the same messages replayed from a file, no mock or source running beside it.
+      const rp = await runSync(['--config', configPath, '--source-command', replaySource, '--destination', `duckdb:${db}`, '--streams', 'messages']);
+      const replayedRecords = rp.summary.streams.find((st) => st.stream === 'messages').records_read;
+      if (replayedRecords !== expected) notes.push(`e2e: ada-sync read ${replayedRecords} replayed records, the mock has ${expected}.`);
+      replayed.push({ ...rp, rate: replayedRecords / (rp.wallMs / 1000), records: replayedRecords });
+      log(`e2e round ${i + 1}: ada-sync alone (replayed) in ${fmt(rp.wallMs / 1000, 2)} s = ${fmtInt(replayedRecords / (rp.wallMs / 1000))}/s (cpu ${fmt(rp.userS + rp.sysS, 1)} s)`);
       rmSync(db, { force: true });
       rmSync(`${db}.wal`, { force: true });
     }
@@ -280,8 +309,15 @@ async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantC
       fmt(ratio),
       ratio >= 0.6,
     );
+    const bestReplayed = replayed.reduce((a, b) => (b.rate > a.rate ? b : a));
+    row(
+      `End to end: ada-sync alone, the same messages replayed from a file → fresh DuckDB (best of 3)`,
+      `${fmtInt(bestReplayed.rate)}/s vs source alone ${fmtInt(bestS.rate)}/s`,
+      '—',
+      fmt(bestReplayed.rate / bestS.rate),
+    );
     notes.push(
-      `End-to-end rounds (records/s, wall, each after a source run): source ${source.map((r) => fmtInt(r.rate)).join(' / ')}; ada-sync ${sync.map((r) => fmtInt(r.rate)).join(' / ')}.`,
+      `End-to-end rounds (records/s, wall, each after a source run): source ${source.map((r) => fmtInt(r.rate)).join(' / ')}; ada-sync ${sync.map((r) => fmtInt(r.rate)).join(' / ')}; ada-sync alone, replayed ${replayed.map((r) => fmtInt(r.rate)).join(' / ')}.`,
     );
   }
 }
@@ -424,7 +460,7 @@ async function main() {
     '- **Memory**: peak RSS ("Maximum resident set size" of GNU time) of `source-ada read`, messages stream only, 10,000-record pages, default window_concurrency (3), limits lifted; 3 runs per volume, the worst held to the limit, the medians compared for growth.',
     '- **Data**: mock-ada in its own process, seed 7, ~6 messages per conversation over 299 days, read as five 60-day windows; its clock runs 5 s behind so that the read (which stops at the last whole second before it starts) covers all of it. The bench checks that every record the mock holds was emitted.',
     '- **Requests**: requests the mock received / the sum over the read\'s windows of max(1, ceil(records in window / page_size)), records counted from the mock\'s data.',
-    '- **End to end**: `ada-sync run --destination duckdb:NEW --streams messages --json` on the same data and config, records read / wall time of ada-sync (discover and DuckDB commit included) vs the source\'s best records/s alone; source and ada-sync runs alternate, best of 3 each.',
+    '- **End to end**: `ada-sync run --destination duckdb:NEW --streams messages --json` on the same data and config, records read / wall time of ada-sync (discover and DuckDB commit included) vs the source\'s best records/s alone; source and ada-sync runs alternate, best of 3 each. "ada-sync alone" runs the same sync with the source\'s recorded output replayed from a file (bench/lib/replay-source.mjs as --source-command): ada-sync\'s own throughput, without the mock and the source on the same two cores.',
     '',
     ...(notes.length ? ['Notes:', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
