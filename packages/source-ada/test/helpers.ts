@@ -21,7 +21,6 @@ export function writeJson(dir: string, name: string, value: unknown): string {
   return path;
 }
 
-/** A config for the mock with pacing lifted (tests that check pacing set their own limits). */
 /**
  * A mock whose data all lies before the second a read starts in. A read covers whole seconds up to
  * that one (exclusive), and the mock's newest record can be a microsecond older than the mock: read
@@ -32,6 +31,7 @@ export function startMock(options: MockAdaOptions): Promise<MockAda> {
   return startMockAda({ now: () => Date.now() - 1000, ...options });
 }
 
+/** A config for the mock with pacing lifted (tests that check pacing set their own limits). */
 export function mockConfig(mock: MockAda, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     api_key: mock.apiKey,

@@ -109,8 +109,8 @@ describe('full refresh', () => {
 
 describe('incremental', () => {
   it('a second read from the last STATE emits only what changed', async () => {
-    // On the wall clock (mutate stamps changes with the mock's clock, which must not be behind the
-    // first read's cursor), with the mock's last second let pass before the first read.
+    // This mock keeps the wall clock: mutate() stamps changes with the mock's clock, which must not
+    // lag the first read's cursor. The mock's last second passes before the first read instead.
     const local = await startMockAda({ seed: 12, rateLimits: false, conversations: 120, messagesPerConversation: 4, historyDays: 60 });
     await untilNextSecond();
     try {
