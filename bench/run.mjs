@@ -230,7 +230,9 @@ function recordSourceOutput(configPath, catalogPath) {
       closeSync(fd);
     }
   }
-  return [process.execPath, join(ROOT, 'bench/lib/replay-source.mjs'), files.discover, files.read].join(' ');
+  // A command line for a shell: each part quoted, in case a path holds a space.
+  const quoted = (part) => `'${part.replaceAll("'", "'\\''")}'`;
+  return [process.execPath, join(ROOT, 'bench/lib/replay-source.mjs'), files.discover, files.read].map(quoted).join(' ');
 }
 
 async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantCpu, wantE2e) {
