@@ -195,8 +195,7 @@ export class TableLayout {
 const TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/;
 
-
-/** Two or four ASCII digits at `at`, or -1. */
+/** The number written by `count` ASCII digits at `at`, or -1 if any is not a digit. */
 function digitsAt(text: string, at: number, count: number): number {
   let value = 0;
   for (let i = at; i < at + count; i++) {

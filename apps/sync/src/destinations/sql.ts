@@ -52,7 +52,6 @@ export interface PhysicalColumn {
   cell?: number;
 }
 
-
 /** What differs between DuckDB and PostgreSQL. */
 export interface SqlDriver {
   readonly rules: IdentifierRules;
@@ -312,11 +311,16 @@ export class SqlDestination implements Destination {
       if (!cells.includes(null)) key = JSON.stringify(cells.map((cell) => text(cell!)));
     }
     if (key === undefined || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
-      target.direct = false;
-      target.directKeys = new Set();
+      this.endDirectLoad(target);
       return;
     }
     target.directKeys.add(key);
+  }
+
+  /** From here on the stream's rows go through the staging table (for good: see StreamTarget.direct). */
+  private endDirectLoad(target: StreamTarget): void {
+    target.direct = false;
+    target.directKeys = new Set();
   }
 
   async state(state: AirbyteStateMessage): Promise<void> {
@@ -396,8 +400,7 @@ export class SqlDestination implements Destination {
         target.flushAtBytes = target.buffer.byteLength + FLUSH_BYTES;
         return;
       }
-      target.direct = false;
-      target.directKeys = new Set();
+      this.endDirectLoad(target);
       if (covered > 0) await this.settleStaging();
     }
     const rows = target.buffer;
@@ -486,7 +489,7 @@ export class SqlDestination implements Destination {
       target.directRows = 0;
       total.updated! += r.updated ?? 0;
       total.unchanged! += r.unchanged ?? 0;
-      this.streams.get(name)!.mergedUpTo = bounds.get(name)!;
+      target.mergedUpTo = bounds.get(name)!;
     }
     for (const target of swaps) target.targetTable = target.finalTable;
     this.policy.committed();
