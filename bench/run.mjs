@@ -235,6 +235,19 @@ function recordSourceOutput(configPath, catalogPath) {
   return [process.execPath, join(ROOT, 'bench/lib/replay-source.mjs'), files.discover, files.read].map(quoted).join(' ');
 }
 
+/** One `ada-sync run` of the messages stream into a fresh DuckDB file, removed afterwards; its records read and records/s. */
+async function syncMessages(configPath, db, extraArgs, expected, label) {
+  const r = await runSync(['--config', configPath, ...extraArgs, '--destination', `duckdb:${db}`, '--streams', 'messages']);
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  const records = r.summary.streams.find((st) => st.stream === 'messages').records_read;
+  if (records !== expected) notes.push(`e2e: ${label} read ${records} records, the mock has ${expected}.`);
+  return { ...r, records, rate: records / (r.wallMs / 1000) };
+}
+
+/** The run with the highest records/s. */
+const fastest = (runs) => runs.reduce((a, b) => (b.rate > a.rate ? b : a));
+
 async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantCpu, wantE2e) {
   const job = { origin: mock.url, apiKey: mock.apiKey, endpoint: 'messages', param: 'created', windows, pageSize: PAGE, concurrency: 3 };
   const source = [];
@@ -257,27 +270,19 @@ async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantC
     log(`cpu round ${i + 1}: source   ${fmtInt(s.records)} records in ${fmt(s.wallMs / 1000, 2)} s = ${fmtInt(s.records / (s.wallMs / 1000))}/s (cpu ${fmt(s.userS + s.sysS, 1)} s)`);
     if (wantE2e) {
       const db = join(tmp, `e2e-${i}.duckdb`);
-      const r = await runSync(['--config', configPath, '--destination', `duckdb:${db}`, '--streams', 'messages']);
-      const records = r.summary.streams.find((st) => st.stream === 'messages').records_read;
-      if (records !== expected) notes.push(`e2e: ada-sync read ${records} records, the mock has ${expected}.`);
-      sync.push({ ...r, rate: records / (r.wallMs / 1000), records });
-      log(`e2e round ${i + 1}: ada-sync ${fmtInt(records)} records into DuckDB in ${fmt(r.wallMs / 1000, 2)} s = ${fmtInt(records / (r.wallMs / 1000))}/s (ada-sync process: ${fmt(r.rssMb, 0)} MB, cpu ${fmt(r.userS + r.sysS, 1)} s with its source)`);
-      rmSync(db, { force: true });
-      rmSync(`${db}.wal`, { force: true });
+      const r = await syncMessages(configPath, db, [], expected, 'ada-sync');
+      sync.push(r);
+      log(`e2e round ${i + 1}: ada-sync ${fmtInt(r.records)} records into DuckDB in ${fmt(r.wallMs / 1000, 2)} s = ${fmtInt(r.rate)}/s (ada-sync process: ${fmt(r.rssMb, 0)} MB, cpu ${fmt(r.userS + r.sysS, 1)} s with its source)`);
       // ada-sync on its own: the same messages replayed from a file, no mock or source running beside it.
-      const rp = await runSync(['--config', configPath, '--source-command', replaySource, '--destination', `duckdb:${db}`, '--streams', 'messages']);
-      const replayedRecords = rp.summary.streams.find((st) => st.stream === 'messages').records_read;
-      if (replayedRecords !== expected) notes.push(`e2e: ada-sync read ${replayedRecords} replayed records, the mock has ${expected}.`);
-      replayed.push({ ...rp, rate: replayedRecords / (rp.wallMs / 1000), records: replayedRecords });
-      log(`e2e round ${i + 1}: ada-sync alone (replayed) in ${fmt(rp.wallMs / 1000, 2)} s = ${fmtInt(replayedRecords / (rp.wallMs / 1000))}/s (cpu ${fmt(rp.userS + rp.sysS, 1)} s)`);
-      rmSync(db, { force: true });
-      rmSync(`${db}.wal`, { force: true });
+      const rp = await syncMessages(configPath, db, ['--source-command', replaySource], expected, 'ada-sync (replayed)');
+      replayed.push(rp);
+      log(`e2e round ${i + 1}: ada-sync alone (replayed) in ${fmt(rp.wallMs / 1000, 2)} s = ${fmtInt(rp.rate)}/s (cpu ${fmt(rp.userS + rp.sysS, 1)} s)`);
     }
   }
-  const bestS = source.reduce((a, b) => (b.rate > a.rate ? b : a));
+  const bestS = fastest(source);
   sourceBest = bestS;
   if (wantCpu) {
-    const bestB = baseline.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const bestB = fastest(baseline);
     const ratio = bestS.rate / bestB.rate;
     row(
       `CPU: records/s, ${fmtInt(expected)} messages, limits off (best of 3)`,
@@ -302,7 +307,7 @@ async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantC
     row('CPU: CPU time per 1,000 records (user+sys)', `source ${fmt(perK(bestS), 1)} ms vs baseline ${fmt(perK(bestB), 1)} ms`, '—', fmt(perK(bestS) / perK(bestB)));
   }
   if (wantE2e) {
-    const best = sync.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const best = fastest(sync);
     const ratio = best.rate / bestS.rate;
     row(
       `End to end: ada-sync → fresh DuckDB, ${fmtInt(best.records)} messages (best of 3)`,
@@ -311,7 +316,7 @@ async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantC
       fmt(ratio),
       ratio >= 0.6,
     );
-    const bestReplayed = replayed.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const bestReplayed = fastest(replayed);
     row(
       `End to end: ada-sync alone, the same messages replayed from a file → fresh DuckDB (best of 3)`,
       `${fmtInt(bestReplayed.rate)}/s vs source alone ${fmtInt(bestS.rate)}/s`,
