@@ -14,6 +14,13 @@ export interface Column {
   /** Column name in the table (usually the field itself). */
   readonly name: string;
   readonly type: ColumnType;
+  /** The field's name is also one every object has (`constructor`, `toString`): see fieldValue. */
+  readonly inherited?: boolean;
+}
+
+/** The record's own value of the column's field, never one a name like `constructor` finds on Object.prototype. */
+export function fieldValue(data: Record<string, unknown>, column: Column): unknown {
+  return column.inherited && !Object.hasOwn(data, column.field) ? undefined : data[column.field];
 }
 
 /**
@@ -178,7 +185,8 @@ export class TableLayout {
     return added ?? [];
   }
 
-  private register(column: Column): Column {
+  private register(fields: Column): Column {
+    const column = fields.field in Object.prototype ? { ...fields, inherited: true } : fields;
     this.list.push(column);
     this.byField.set(column.field, column);
     this.taken.add(this.key(column.name));
@@ -373,7 +381,7 @@ export function recordToRow(record: RecordLike, layout: TableLayout, rawId: stri
   let changes: unknown[] | undefined = record.meta?.changes?.length ? [...record.meta.changes] : undefined;
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
-    const cell = toCell(data[column.field], column.type);
+    const cell = toCell(fieldValue(data, column), column.type);
     if (cell === undefined) {
       (changes ??= []).push({ field: column.field, change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' } satisfies MetaChange);
       cells[i] = null;

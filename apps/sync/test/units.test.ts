@@ -141,6 +141,18 @@ describe('schema-columns', () => {
     expect(row.extractedAtMicros).toBe(1_700_000_000_123_000n);
     expect(JSON.parse(row.meta)).toEqual({ changes: [{ field: 'n', change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' }] });
   });
+
+  it('reads only the record\'s own fields, also those named like what every object has', () => {
+    const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
+    const layout = new TableLayout({ caseInsensitive: true, maxBytes: 255 }, [], {
+      properties: Object.fromEntries(names.map((name) => [name, { type: ['null', 'string'] }])),
+    });
+    const absent = recordToRow({ data: JSON.parse('{}'), emitted_at: 1 }, layout, 'id-1');
+    expect(absent.cells).toEqual([null, null, null, null]);
+    expect(absent.meta).toBe('{"changes":[]}');
+    const present = recordToRow({ data: JSON.parse('{"constructor":"a","toString":"b","__proto__":"c","hasOwnProperty":"d"}'), emitted_at: 1 }, layout, 'id-2');
+    expect(present.cells).toEqual(['a', 'b', 'c', 'd']);
+  });
 });
 
 describe('errors', () => {
