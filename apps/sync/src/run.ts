@@ -119,6 +119,17 @@ async function makeDestination(choice: DestinationChoice, log: (line: string) =>
   return createDestination(parseDestinationUri(choice.uri));
 }
 
+/**
+ * Whether the destination may load records from the lines the source wrote (Destination.write):
+ * source-ada's are JSON.stringify output. ADA_SYNC_RECORD_LINES=off never passes them; =on also
+ * passes those of a --source-command, which must then print its records the same way.
+ */
+function recordLinesTrusted(customSource: boolean): boolean {
+  const setting = process.env.ADA_SYNC_RECORD_LINES;
+  if (setting === 'off') return false;
+  return setting === 'on' || !customSource;
+}
+
 function abortReason(signal: AbortSignal | undefined): NodeJS.Signals {
   const reason: unknown = signal?.reason;
   return reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : 'SIGINT';
@@ -138,6 +149,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     if (options.progress !== 'quiet') progress.log(line);
   };
   const source: ConnectorCommand = options.sourceCommand ? commandFromString(options.sourceCommand) : defaultSourceCommand();
+  const passLines = recordLinesTrusted(options.sourceCommand !== undefined);
 
   const onSourceLog = (message: AirbyteMessage) => {
     if (message.type !== 'LOG' || !message.log) return;
@@ -255,7 +267,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
       await proc.consume({
         onStderr: log,
         onText: (line) => info(`source: ${line}`),
-        onMessage: (message) => {
+        onMessage: (message, line) => {
           // Records, the hot path, stay synchronous unless the destination has to wait.
           if (message.type === 'RECORD') {
             const record = message.record!;
@@ -265,7 +277,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
               c.touch();
               if ((c.records & 255) === 0 || c.records === 1) progress.update(c.stream);
             }
-            return destination.write(record);
+            return destination.write(record, passLines ? line : undefined);
           }
           return onOtherMessage(message);
         },

@@ -230,15 +230,16 @@ function daysFromCivil(y: number, m: number, d: number): number | undefined {
 }
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.f…]Z`, the form nearly every timestamp arrives in, read by character codes:
- * the general path's regular expression costs more than the rest of a row. Anything
- * else (or out of range) is left to the general path, which decides.
+ * Whole seconds since the epoch of `YYYY-MM-DDTHH:MM:SS[.f…]Z`, the form nearly every timestamp
+ * arrives in, read by character codes (the general path's regular expression costs more than the
+ * rest of a row); NaN for anything else or out of range, which the general path decides. The
+ * fraction's digits are checked here and read by canonicalMicros.
  */
-function canonicalMicros(text: string): bigint | undefined {
+function canonicalSeconds(text: string): number {
   const n = text.length;
-  if (n < 20 || n > 30 || text.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (n < 20 || n > 30 || text.charCodeAt(n - 1) !== 90 /* Z */) return Number.NaN;
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
-    return undefined;
+    return Number.NaN;
   }
   const y = digitsAt(text, 0, 4);
   const mo = digitsAt(text, 5, 2);
@@ -247,22 +248,39 @@ function canonicalMicros(text: string): bigint | undefined {
   const mi = digitsAt(text, 14, 2);
   const sec = digitsAt(text, 17, 2);
   const days = y < 0 ? undefined : daysFromCivil(y, mo, d);
-  if (days === undefined || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return undefined;
-  let micros = 0;
+  if (days === undefined || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return Number.NaN;
   if (n > 20) {
-    if (text.charCodeAt(19) !== 46 /* . */ || n < 22) return undefined;
-    let scale = 100_000;
-    for (let i = 20; i < n - 1; i++) {
-      const c = text.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return undefined;
-      micros += c * scale; // digits past the sixth add nothing (scale < 1 truncates below)
-      scale /= 10;
-    }
-    micros = Math.floor(micros);
+    if (text.charCodeAt(19) !== 46 /* . */ || n < 22) return Number.NaN;
+    if (digitsAt(text, 20, Math.min(n - 21, 9)) < 0) return Number.NaN;
   }
-  const seconds = days * 86_400 + h * 3600 + mi * 60 + Math.min(sec, 59); // a leap second folds into :59
+  return days * 86_400 + h * 3600 + mi * 60 + Math.min(sec, 59); // a leap second folds into :59
+}
+
+function canonicalMicros(text: string): bigint | undefined {
+  const seconds = canonicalSeconds(text);
+  if (Number.isNaN(seconds)) return undefined;
+  let micros = 0;
+  let scale = 100_000;
+  for (let i = 20; i < text.length - 1; i++) {
+    micros += (text.charCodeAt(i) - 48) * scale; // digits past the sixth add nothing (scale < 1 truncates below)
+    scale /= 10;
+  }
+  micros = Math.floor(micros);
   const total = seconds * 1_000_000 + micros;
   return Number.isSafeInteger(total) ? BigInt(total) : BigInt(seconds) * 1_000_000n + BigInt(micros);
+}
+
+/**
+ * A canonical timestamp that needs no rounding or folding: at most 6 fractional digits, no leap
+ * second, a year from 0001. Databases read such text to the same instant as parseTimestampMicros.
+ */
+export function isPlainTimestamp(text: string): boolean {
+  return (
+    text.length <= 27 &&
+    text.charCodeAt(17) <= 53 /* seconds below 60 */ &&
+    !text.startsWith('0000') &&
+    !Number.isNaN(canonicalSeconds(text))
+  );
 }
 
 /** RFC 3339 (and the looser forms sources emit) → microseconds since the epoch, keeping all 6 fractional digits. */
@@ -335,6 +353,48 @@ export function toCell(value: unknown, type: ColumnType): Cell | undefined {
       return m ? daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
     }
   }
+}
+
+/** `YYYY-MM-DD` of a real day, from the year 0001: what databases read as the same date as toCell. */
+function isPlainDate(text: string): boolean {
+  return text.length === 10 && !text.startsWith('0000') && toCell(text, 'date') !== undefined;
+}
+
+/**
+ * Whether recordToRow takes the record's values as they are: each of its column's type (timestamps
+ * and dates in their plain forms), none of them changed, and an integer emitted_at. A database that
+ * reads such a record's own JSON text by field name gets exactly the row recordToRow makes of it.
+ */
+export function fitsAsWritten(record: RecordLike, layout: TableLayout): boolean {
+  if (record.meta?.changes?.length || !Number.isSafeInteger(record.emitted_at)) return false;
+  const data = record.data as JsonObject;
+  for (const column of layout.columns) {
+    const value = fieldValue(data, column);
+    if (value === null || value === undefined) continue;
+    switch (column.type) {
+      case 'string':
+        if (typeof value !== 'string') return false;
+        break;
+      case 'integer':
+        if (!Number.isSafeInteger(value)) return false;
+        break;
+      case 'number':
+        if (typeof value !== 'number') return false;
+        break;
+      case 'boolean':
+        if (typeof value !== 'boolean') return false;
+        break;
+      case 'timestamp':
+        if (typeof value !== 'string' || !isPlainTimestamp(value)) return false;
+        break;
+      case 'date':
+        if (typeof value !== 'string' || !isPlainDate(value)) return false;
+        break;
+      case 'json':
+        break;
+    }
+  }
+  return true;
 }
 
 /** Orders two cells of the same column type; null sorts lowest, as it does in the SQL merge (NULLS LAST under DESC). */

@@ -160,7 +160,8 @@ export interface ConnectorExit {
 }
 
 export interface ConnectorHandlers {
-  onMessage(message: AirbyteMessage): Promise<void> | void;
+  /** `line`: the message as the connector wrote it. */
+  onMessage(message: AirbyteMessage, line: string): Promise<void> | void;
   /** Lines on stdout that are not protocol messages (the platform treats them as logs). */
   onText?(line: string): void;
   onStderr?(line: string): void;
@@ -271,7 +272,7 @@ export class ConnectorProcess {
     if (message.type === 'TRACE' && message.trace?.type === 'ERROR' && message.trace.error) {
       this.lastError = message.trace.error;
     }
-    return handlers.onMessage(message);
+    return handlers.onMessage(message, line);
   }
 
   async wait(): Promise<ConnectorExit> {
@@ -325,9 +326,9 @@ export async function discoverCatalog(
   let catalog: AirbyteCatalog | undefined;
   await proc.consume({
     ...handlers,
-    onMessage: async (message) => {
+    onMessage: async (message, line) => {
       if (message.type === 'CATALOG' && message.catalog) catalog = message.catalog;
-      await handlers.onMessage?.(message);
+      await handlers.onMessage?.(message, line);
     },
   });
   const exit = await proc.wait();

@@ -77,6 +77,51 @@ function fromStageFile(kind: PhysicalKind, field: string): string {
   }
 }
 
+/**
+ * How a record line's field is read, by column type: as written (fitsAsWritten vouches that it
+ * is of the column's type), timestamps and dates as text for recordLineValue to cast.
+ */
+const RECORD_LINE_TYPES: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp: 'VARCHAR',
+  date: 'VARCHAR',
+  json: 'JSON',
+};
+
+/** SQL that turns a record line's field into the column's type. */
+function recordLineValue(kind: ColumnType, field: string): string {
+  const value = `struct_extract(m.record.data, ${sqlString(field)})`;
+  if (kind === 'timestamp') return `TRY_CAST(${value} AS TIMESTAMPTZ)`;
+  if (kind === 'date') return `TRY_CAST(${value} AS DATE)`;
+  return value;
+}
+
+/** A field name a DuckDB STRUCT can hold: not empty, no NUL. */
+function nameable(field: string): boolean {
+  return field !== '' && !field.includes('\0');
+}
+
+/**
+ * Positions of the data columns a record line's STRUCT names. DuckDB refuses a STRUCT with an empty
+ * name or two names equal but for case; record lines are only staged while no column has such a
+ * field (see recordLineSeqKey), so a column left out here came after them and they hold nothing for it.
+ */
+function recordLineColumns(columns: readonly PhysicalColumn[]): number[] {
+  const seen = new Set<string>();
+  const positions: number[] = [];
+  columns.forEach((column, i) => {
+    if (column.field === undefined || !nameable(column.field)) return;
+    const folded = column.field.toLowerCase();
+    if (seen.has(folded)) return;
+    seen.add(folded);
+    positions.push(i);
+  });
+  return positions;
+}
+
 function jsonCell(kind: PhysicalKind, cell: Cell): string {
   if (cell === null) return 'null';
   switch (kind) {
@@ -236,6 +281,8 @@ class DuckDBDriver implements SqlDriver {
   /** Where staging files may go, best first. */
   private readonly stageBases = stagingBases();
   private batches = 0;
+  /** Per staging layout: the seq field's key where record lines can be read with it, else undefined. */
+  private readonly seqKeys = new WeakMap<readonly PhysicalColumn[], string | undefined>();
 
   constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
     this.instance = instance;
@@ -279,6 +326,25 @@ class DuckDBDriver implements SqlDriver {
     return stageLine(columns, row, seq);
   }
 
+  /** `{"c<seq>":seq,"m":<line>}`: the load reads the record's fields from the line, by name. */
+  encodeRecordLine(columns: readonly PhysicalColumn[], line: string, seq: number): string | undefined {
+    const seqKey = this.recordLineSeqKey(columns);
+    // DuckDB's JSON reader refuses the escape of a lone surrogate; encodeRow repairs the string.
+    if (seqKey === undefined || line.includes('\\ud') || line.includes('\\uD')) return undefined;
+    return `{${seqKey}${seq},"m":${line}}\n`;
+  }
+
+  /** Undefined once a data column's field cannot be named in a STRUCT: from then on, for good (columns are only added). */
+  private recordLineSeqKey(columns: readonly PhysicalColumn[]): string | undefined {
+    if (this.seqKeys.has(columns)) return this.seqKeys.get(columns);
+    const data = columns.filter((c) => c.field !== undefined);
+    const seq = columns.findIndex((c) => c.kind === 'seq');
+    const readable = data.length > 0 && seq >= 0 && recordLineColumns(columns).length === data.length;
+    const key = readable ? fieldKey(seq) : undefined;
+    this.seqKeys.set(columns, key);
+    return key;
+  }
+
   /**
    * Writes the rows as a JSON-lines file that DuckDB reads with its own threads: many times cheaper
    * on our event loop than the appender's call per cell, and it runs while we parse the next rows.
@@ -286,16 +352,28 @@ class DuckDBDriver implements SqlDriver {
   async appendRows(table: string, columns: readonly PhysicalColumn[], rows: LineBatch, withSeq: boolean): Promise<void> {
     const longest = rows.longest;
     const file = await this.writeStagingFile(rows.content());
-    const fields = columns.map((c, i) => `c${i}: '${STAGE_JSON_TYPES[c.kind]}'`).join(', ');
-    const loaded = columns.map((column, i) => ({ column, field: `c${i}` })).filter(({ column }) => withSeq || column.kind !== 'seq');
+    const fields = columns.map((c, i) => `c${i}: '${STAGE_JSON_TYPES[c.kind]}'`);
+    const values = columns.map((column, i) => fromStageFile(column.kind, `c${i}`));
+    if (rows.hasRecordLines) {
+      // Rows from record lines have none of the c fields, encoded rows no m: each value is one or the other.
+      const named = recordLineColumns(columns);
+      const struct = named.map((i) => `${quote(columns[i]!.field!)} ${RECORD_LINE_TYPES[columns[i]!.kind as ColumnType]}`).join(', ');
+      fields.push(`m: ${sqlString(`STRUCT(record STRUCT(data STRUCT(${struct}), emitted_at BIGINT))`)}`);
+      for (const i of named) values[i] = `coalesce(${values[i]}, ${recordLineValue(columns[i]!.kind as ColumnType, columns[i]!.field!)})`;
+      columns.forEach((column, i) => {
+        if (column.kind === 'raw_id') values[i] = `coalesce(${values[i]}, CAST(uuid() AS VARCHAR))`;
+        if (column.kind === 'extracted_at') values[i] = `coalesce(${values[i]}, make_timestamptz(m.record.emitted_at * 1000))`;
+      });
+    }
+    const loaded = columns.map((column, i) => ({ column, value: values[i]! })).filter(({ column }) => withSeq || column.kind !== 'seq');
     // A line may hold up to 3 UTF-8 bytes per UTF-16 unit; read_json refuses objects over its limit.
     const maxBytes = Math.max(16 * 1024 * 1024, longest * 3 + 1024);
     try {
       await this.connection.run(
         `INSERT INTO ${table} (${loaded.map(({ column }) => quote(column.name)).join(', ')}) ` +
-          `SELECT ${loaded.map(({ column, field }) => fromStageFile(column.kind, field)).join(', ')} ` +
+          `SELECT ${loaded.map(({ value }) => value).join(', ')} ` +
           `FROM read_json(${sqlString(file)}, format = 'newline_delimited', records = true, auto_detect = false, ` +
-          `maximum_object_size = ${maxBytes}, columns = {${fields}})`,
+          `maximum_object_size = ${maxBytes}, columns = {${fields.join(', ')}})`,
       );
     } finally {
       await rm(file, { force: true });

@@ -11,6 +11,8 @@ export class LineBatch {
   private seqs: number[] = [];
   /** Characters of the longest line: what a reader's per-line limit must allow. */
   longest = 0;
+  /** Whether some rows are records as their source wrote them (SqlDriver.encodeRecordLine). */
+  hasRecordLines = false;
 
   /** Room for a typical batch, taken at the first row: growing copies what is there, and that adds up. */
   constructor(private readonly initialBytes = 8 * 1024 * 1024) {}
@@ -28,7 +30,7 @@ export class LineBatch {
     return this.seqs.length === 0 ? 0 : this.seqs[this.seqs.length - 1]!;
   }
 
-  add(line: string, seq: number): void {
+  add(line: string, seq: number, recordLine = false): void {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8.
     const room = line.length * 3;
     if (this.used + room > this.bytes.length) {
@@ -40,6 +42,7 @@ export class LineBatch {
     this.ends.push(this.used);
     this.seqs.push(seq);
     if (line.length > this.longest) this.longest = line.length;
+    if (recordLine) this.hasRecordLines = true;
   }
 
   /** How many rows, from the first, have a sequence number of at most `seq`. */
@@ -63,6 +66,7 @@ export class LineBatch {
     head.ends = this.ends.slice(0, n);
     head.seqs = this.seqs.slice(0, n);
     head.longest = this.longest;
+    head.hasRecordLines = this.hasRecordLines;
     const rest = Buffer.allocUnsafe(Math.max(this.bytes.length, (this.used - cut) * 2));
     this.bytes.copy(rest, 0, cut, this.used);
     this.bytes = rest;

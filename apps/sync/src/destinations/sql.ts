@@ -14,8 +14,11 @@ import {
   type Row,
   SEQ_COLUMN,
   TableLayout,
+  fieldValue,
+  fitsAsWritten,
   recordToRow,
   shortenIdentifier,
+  toCell,
 } from '../schema-columns.js';
 import { CommitPolicy, PendingStates } from './checkpoints.js';
 import { LineBatch } from './line-batch.js';
@@ -50,6 +53,8 @@ export interface PhysicalColumn {
   kind: PhysicalKind;
   /** For a data column, its position among the layout's columns: where a Row holds its cell. */
   cell?: number;
+  /** For a data column, the record field it holds. */
+  field?: string;
 }
 
 /** What differs between DuckDB and PostgreSQL. */
@@ -67,6 +72,12 @@ export interface SqlDriver {
   tableColumns(name: string): Promise<{ name: string; type: ColumnType }[] | undefined>;
   /** A row as one line of what appendRows loads, its fields in the order of `columns`. */
   encodeRow(columns: readonly PhysicalColumn[], row: Row, seq: number): string;
+  /**
+   * Where the database can read a record from the source's own RECORD line: that line as one line of
+   * what appendRows loads, or undefined where this line or these columns cannot be read so. Only
+   * for records that fit as written (fitsAsWritten), from a source whose lines JSON.stringify wrote.
+   */
+  encodeRecordLine?(columns: readonly PhysicalColumn[], line: string, seq: number): string | undefined;
   /**
    * Bulk-appends encoded rows to `table` (as table() or temp() name it); `columns` are those the rows
    * were encoded for. With `withSeq` false the seq column is left out (a final table has none).
@@ -230,7 +241,7 @@ export class SqlDestination implements Destination {
         cursorField,
         stageColumns: [
           ...airbyteColumns(),
-          ...layout.columns.map((c, cell) => ({ name: c.name, kind: c.type, cell })),
+          ...layout.columns.map((c, cell) => ({ name: c.name, kind: c.type, cell, field: c.field })),
           { name: SEQ_COLUMN, kind: 'seq' },
         ],
         newColumns: [],
@@ -275,39 +286,59 @@ export class SqlDestination implements Destination {
     }
   }
 
-  write(record: AirbyteRecordMessage): Promise<void> | void {
+  write(record: AirbyteRecordMessage, line?: string): Promise<void> | void {
     const target = this.streams.get(record.stream);
     if (!target) return; // not in the configured catalog: the protocol says to ignore it
     const added = target.layout.addUnknownFields(record.data as Record<string, unknown>);
     if (added.length > 0) {
       // Rows are encoded for the staging table's columns: the new ones must exist first.
       target.newColumns.push(...added);
-      return this.flush(target).then(() => this.stage(target, record));
+      return this.flush(target).then(() => this.stage(target, record, line));
     }
-    return this.stage(target, record);
+    return this.stage(target, record, line);
   }
 
-  private stage(target: StreamTarget, record: AirbyteRecordMessage): Promise<void> | void {
-    this.seq++;
-    const row = recordToRow(record, target.layout, randomUUID());
-    if (target.direct && target.keyFields.length > 0) this.rememberKey(target, row);
-    const line = this.db.encodeRow(target.stageColumns, row, this.seq);
-    target.buffer.add(line, this.seq);
+  /**
+   * Encodes the record for the next load: as the line the source wrote where the database can read
+   * it as it is (no conversion here, the bulk of a record's cost), else as the row recordToRow makes.
+   */
+  private stage(target: StreamTarget, record: AirbyteRecordMessage, line: string | undefined): Promise<void> | void {
+    const d = this.db;
+    const seq = ++this.seq;
+    const asWritten =
+      line !== undefined && d.encodeRecordLine && fitsAsWritten(record, target.layout)
+        ? d.encodeRecordLine(target.stageColumns, line, seq)
+        : undefined;
+    if (asWritten !== undefined) {
+      if (target.direct && target.keyFields.length > 0) {
+        const data = record.data as Record<string, unknown>;
+        const columns = target.layout.columns;
+        this.rememberKey(target, (cell) => toCell(fieldValue(data, columns[cell]!), columns[cell]!.type) ?? null);
+      }
+      target.buffer.add(asWritten, seq, true);
+    } else {
+      const row = recordToRow(record, target.layout, randomUUID());
+      if (target.direct && target.keyFields.length > 0) this.rememberKey(target, (cell) => row.cells[cell] ?? null);
+      target.buffer.add(d.encodeRow(target.stageColumns, row, seq), seq);
+    }
     this.policy.recordWritten();
     if (target.buffer.rows >= target.flushAtRows || target.buffer.byteLength >= target.flushAtBytes) return this.flush(target);
   }
 
-  /** Keeps a direct load only while every key is new (what makes the merge a plain insert). */
-  private rememberKey(target: StreamTarget, row: Row): void {
+  /**
+   * Keeps a direct load only while every key is new (what makes the merge a plain insert). `cellAt`
+   * gives the record's cell of a layout column.
+   */
+  private rememberKey(target: StreamTarget, cellAt: (cell: number) => Cell): void {
     // A column holds one type of cell, so their text tells keys apart (and -0 and 0 are equal to the database too).
     let key: string | undefined;
     // Text as it will be stored: lone surrogates become U+FFFD there, so "a\uD800" and "a\uDC00" are one key.
     const text = (cell: Cell) => (typeof cell === 'string' ? cell.toWellFormed() : String(cell));
     if (target.keyCells.length === 1) {
-      const cell = row.cells[target.keyCells[0]!] ?? null;
+      const cell = cellAt(target.keyCells[0]!);
       if (cell !== null) key = text(cell);
     } else {
-      const cells = target.keyCells.map((i) => row.cells[i] ?? null);
+      const cells = target.keyCells.map(cellAt);
       if (!cells.includes(null)) key = JSON.stringify(cells.map((cell) => text(cell!)));
     }
     if (key === undefined || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
@@ -374,7 +405,7 @@ export class SqlDestination implements Destination {
           );
           await d.exec(`ALTER TABLE ${d.temp(target.stageTable)} ADD COLUMN ${d.quote(column.name)} ${d.typeName(column.type)}`);
           const cell = target.layout.columns.indexOf(column);
-          target.stageColumns = [...target.stageColumns, { name: column.name, kind: column.type, cell }];
+          target.stageColumns = [...target.stageColumns, { name: column.name, kind: column.type, cell, field: column.field }];
         }
       });
     }

@@ -42,8 +42,12 @@ export interface Destination {
   /** States committed by earlier syncs, one per stream. */
   storedStates(): Promise<AirbyteStateMessage[]>;
   open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<void>;
-  /** Returns a promise only when it has to wait (a flush); the hot path stays synchronous. */
-  write(record: AirbyteRecordMessage): Promise<void> | void;
+  /**
+   * Returns a promise only when it has to wait (a flush); the hot path stays synchronous. `line` is
+   * the RECORD message as the source wrote it, given only where JSON.stringify wrote it (source-ada):
+   * no duplicate keys, numbers in their shortest form, so that its text says what `record` says.
+   */
+  write(record: AirbyteRecordMessage, line?: string): Promise<void> | void;
   state(state: AirbyteStateMessage): Promise<void>;
   /** Forwarded stream status, for destinations that pass the protocol on (see command.ts). */
   streamStatus?(stream: string, status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE'): Promise<void>;
