@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommitPolicy, PendingStates } from '../src/destinations/checkpoints.js';
 import { parseDestinationUri } from '../src/destinations/index.js';
+import { KeyFingerprints } from '../src/destinations/key-fingerprints.js';
 import { LineBatch } from '../src/destinations/line-batch.js';
 import { parsePostgresUri } from '../src/destinations/postgres.js';
 import { DestinationError, SourceError, UsageError, errorSentence, exitCodeFor, InterruptedError } from '../src/errors.js';
@@ -265,6 +266,27 @@ describe('checkpoints', () => {
     ]);
     expect(pending.take().length).toBe(2);
     expect(pending.size).toBe(0);
+  });
+});
+
+describe('key fingerprints', () => {
+  it('tells a new key from one added before, also past many table growths', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', 'a', 'A', '\u0000')), { maxLength: 300 }), (keys) => {
+        const fingerprints = new KeyFingerprints();
+        const seen = new Set<string>();
+        for (const key of keys) {
+          expect(fingerprints.add(key), JSON.stringify(key)).toBe(!seen.has(key));
+          seen.add(key);
+        }
+        expect(fingerprints.size).toBe(seen.size);
+      }),
+    );
+    const many = new KeyFingerprints();
+    const ids = Array.from({ length: 300_000 }, (_, i) => `69cd8dc0025340555b${i.toString(16).padStart(6, '0')}`);
+    expect(ids.every((id) => many.add(id))).toBe(true);
+    expect(ids.some((id) => many.add(id))).toBe(false);
+    expect(many.size).toBe(300_000);
   });
 });
 

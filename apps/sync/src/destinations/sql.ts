@@ -21,6 +21,7 @@ import {
   toCell,
 } from '../schema-columns.js';
 import { CommitPolicy, PendingStates } from './checkpoints.js';
+import { KeyFingerprints } from './key-fingerprints.js';
 import { LineBatch } from './line-batch.js';
 import {
   type CloseOutcome,
@@ -102,7 +103,7 @@ const FLUSH_BYTES = 16 * 1024 * 1024;
 /** Rows, and bytes, a direct load holds back while no state covers them, before it gives up (see StreamTarget.direct). */
 const UNCOVERED_ROWS = 4 * FLUSH_ROWS;
 const UNCOVERED_BYTES = 4 * FLUSH_BYTES;
-/** Keys a direct load remembers before it gives up (~80 MB of memory for keys like Ada's ids). */
+/** Keys a direct load remembers before it gives up (their fingerprints take 16 MB then). */
 const DIRECT_KEYS = 1_000_000;
 
 interface StreamTarget {
@@ -136,7 +137,7 @@ interface StreamTarget {
    * than every row loaded directly.
    */
   direct: boolean;
-  directKeys: Set<string>;
+  directKeys: KeyFingerprints;
   /** Where a Row holds the primary key's cells (fixed once the layout is built). */
   keyCells: number[];
   /** Rows loaded directly since the last commit. */
@@ -249,7 +250,7 @@ export class SqlDestination implements Destination {
         flushAtRows: FLUSH_ROWS,
         flushAtBytes: FLUSH_BYTES,
         direct: false,
-        directKeys: new Set(),
+        directKeys: new KeyFingerprints(),
         keyCells: keyFields.map((f) => layout.columns.indexOf(layout.column(f)!)),
         directRows: 0,
         coveredUpTo: 0,
@@ -341,17 +342,13 @@ export class SqlDestination implements Destination {
       const cells = target.keyCells.map(cellAt);
       if (!cells.includes(null)) key = JSON.stringify(cells.map((cell) => text(cell!)));
     }
-    if (key === undefined || target.directKeys.has(key) || target.directKeys.size >= DIRECT_KEYS) {
-      this.endDirectLoad(target);
-      return;
-    }
-    target.directKeys.add(key);
+    if (key === undefined || target.directKeys.size >= DIRECT_KEYS || !target.directKeys.add(key)) this.endDirectLoad(target);
   }
 
   /** From here on the stream's rows go through the staging table (for good: see StreamTarget.direct). */
   private endDirectLoad(target: StreamTarget): void {
     target.direct = false;
-    target.directKeys = new Set();
+    target.directKeys = new KeyFingerprints();
   }
 
   async state(state: AirbyteStateMessage): Promise<void> {
