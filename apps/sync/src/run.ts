@@ -267,7 +267,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
       await proc.consume({
         onStderr: log,
         onText: (line) => info(`source: ${line}`),
-        onMessage: (message, line) => {
+        onMessage: (message, line, bytes) => {
           // Records, the hot path, stay synchronous unless the destination has to wait.
           if (message.type === 'RECORD') {
             const record = message.record!;
@@ -277,7 +277,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
               c.touch();
               if ((c.records & 255) === 0 || c.records === 1) progress.update(c.stream);
             }
-            return destination.write(record, passLines ? line : undefined);
+            return destination.write(record, passLines ? { text: line, utf8: bytes } : undefined);
           }
           return onOtherMessage(message);
         },

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -160,8 +161,8 @@ export interface ConnectorExit {
 }
 
 export interface ConnectorHandlers {
-  /** `line`: the message as the connector wrote it. */
-  onMessage(message: AirbyteMessage, line: string): Promise<void> | void;
+  /** `line`: the message as the connector wrote it; `bytes`: its UTF-8, where they were at hand. */
+  onMessage(message: AirbyteMessage, line: string, bytes?: Buffer): Promise<void> | void;
   /** Lines on stdout that are not protocol messages (the platform treats them as logs). */
   onText?(line: string): void;
   onStderr?(line: string): void;
@@ -226,16 +227,20 @@ export class ConnectorProcess {
     try {
       for (let chunk = await chunks.next(); chunk !== undefined; chunk = await chunks.next()) {
         const text = decoder.write(chunk);
+        // Where every character took one byte, a line's bytes sit at its characters' offsets.
+        const oneBytePerChar = text.length === chunk.length && isAscii(chunk);
         let start = 0;
         for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
           let line = text.slice(start, end);
+          let bytes = oneBytePerChar ? chunk.subarray(start, end) : undefined;
           start = end + 1;
           if (partial.length > 0) {
             partial.push(line);
             line = partial.join('');
             partial.length = 0;
+            bytes = undefined;
           }
-          const pending = this.handleLine(line, handlers);
+          const pending = this.handleLine(line, handlers, bytes);
           if (pending) await pending;
           if (++lines % LINES_PER_TURN === 0) await nextTurn();
         }
@@ -255,8 +260,9 @@ export class ConnectorProcess {
     }
   }
 
-  private handleLine(raw: string, handlers: ConnectorHandlers): Promise<void> | void {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  private handleLine(raw: string, handlers: ConnectorHandlers, rawBytes?: Buffer): Promise<void> | void {
+    const cr = raw.endsWith('\r');
+    const line = cr ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     const parsed = parseLine(line);
     if (parsed.kind === 'text') {
@@ -272,7 +278,7 @@ export class ConnectorProcess {
     if (message.type === 'TRACE' && message.trace?.type === 'ERROR' && message.trace.error) {
       this.lastError = message.trace.error;
     }
-    return handlers.onMessage(message, line);
+    return handlers.onMessage(message, line, cr ? rawBytes?.subarray(0, -1) : rawBytes);
   }
 
   async wait(): Promise<ConnectorExit> {

@@ -10,12 +10,14 @@ const VALUE_SOURCE = `${process.execPath} ${join(APP_DIR, 'test', 'fixtures', 'v
 const dir = mkdtempSync(join(tmpdir(), 'values-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('values', () => {
+// With record lines on, DuckDB reads the records that fit from the lines as they came (record-lines.test.ts).
+describe.each(['off', 'on'])('values, ADA_SYNC_RECORD_LINES=%s', (recordLines) => {
   it('stores what the source sent, whatever the characters, sizes and line ends', async () => {
     writeFileSync(join(dir, 'config.json'), '{}');
-    const db = join(dir, 'values.duckdb');
+    const db = join(dir, `values-${recordLines}.duckdb`);
     const result = await runCli(['run', '--config', join(dir, 'config.json'), '--source-command', VALUE_SOURCE, '--destination', `duckdb:${db}`, '--json'], {
       cwd: dir,
+      env: { ADA_SYNC_RECORD_LINES: recordLines },
     });
     expect(result.code, result.stderr).toBe(0);
     const rows = await duckdbQuery(

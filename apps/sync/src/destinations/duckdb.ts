@@ -7,6 +7,7 @@ import { DestinationError } from '../errors.js';
 import { type Cell, type ColumnType, NO_CHANGES, type Row } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
 import type { LineBatch } from './line-batch.js';
+import type { RecordLine } from './types.js';
 import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
 
 const TYPE_NAMES: Record<PhysicalKind, string> = {
@@ -327,11 +328,12 @@ class DuckDBDriver implements SqlDriver {
   }
 
   /** `{"c<seq>":seq,"m":<line>}`: the load reads the record's fields from the line, by name. */
-  encodeRecordLine(columns: readonly PhysicalColumn[], line: string, seq: number): string | undefined {
+  addRecordLine(rows: LineBatch, columns: readonly PhysicalColumn[], line: RecordLine, seq: number): boolean {
     const seqKey = this.recordLineSeqKey(columns);
     // DuckDB's JSON reader refuses the escape of a lone surrogate; encodeRow repairs the string.
-    if (seqKey === undefined || line.includes('\\ud') || line.includes('\\uD')) return undefined;
-    return `{${seqKey}${seq},"m":${line}}\n`;
+    if (seqKey === undefined || line.text.includes('\\ud') || line.text.includes('\\uD')) return false;
+    rows.addRecordLine(`{${seqKey}${seq},"m":`, line.text, line.utf8, '}\n', seq);
+    return true;
   }
 
   /** Undefined once a data column's field cannot be named in a STRUCT: from then on, for good (columns are only added). */

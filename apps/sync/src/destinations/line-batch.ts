@@ -30,19 +30,41 @@ export class LineBatch {
     return this.seqs.length === 0 ? 0 : this.seqs[this.seqs.length - 1]!;
   }
 
-  add(line: string, seq: number, recordLine = false): void {
-    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
-    const room = line.length * 3;
+  add(line: string, seq: number): void {
+    this.reserve(line.length * 3); // a UTF-16 code unit takes at most 3 bytes of UTF-8
+    this.used += this.bytes.write(line, this.used);
+    this.ended(seq, line.length);
+  }
+
+  /** A record line between a prefix and a suffix (ASCII), its bytes copied where they are at hand. */
+  addRecordLine(prefix: string, line: string, utf8: Buffer | undefined, suffix: string, seq: number): void {
+    const size = utf8 ? utf8.length : line.length * 3;
+    this.reserve(prefix.length + size + suffix.length);
+    this.used += this.bytes.write(prefix, this.used, 'latin1');
+    if (utf8) {
+      this.bytes.set(utf8, this.used);
+      this.used += utf8.length;
+    } else {
+      this.used += this.bytes.write(line, this.used);
+    }
+    this.used += this.bytes.write(suffix, this.used, 'latin1');
+    this.hasRecordLines = true;
+    // In characters or more (a byte count is at least the character count).
+    this.ended(seq, prefix.length + size + suffix.length);
+  }
+
+  private reserve(room: number): void {
     if (this.used + room > this.bytes.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.initialBytes, this.used + room));
       this.bytes.copy(grown, 0, 0, this.used);
       this.bytes = grown;
     }
-    this.used += this.bytes.write(line, this.used);
+  }
+
+  private ended(seq: number, length: number): void {
     this.ends.push(this.used);
     this.seqs.push(seq);
-    if (line.length > this.longest) this.longest = line.length;
-    if (recordLine) this.hasRecordLines = true;
+    if (length > this.longest) this.longest = length;
   }
 
   /** How many rows, from the first, have a sequence number of at most `seq`. */

@@ -27,6 +27,7 @@ import {
   type CloseOutcome,
   type Destination,
   type OpenOptions,
+  type RecordLine,
   type StreamResult,
   type WriteMode,
   cursorFieldOf,
@@ -74,11 +75,12 @@ export interface SqlDriver {
   /** A row as one line of what appendRows loads, its fields in the order of `columns`. */
   encodeRow(columns: readonly PhysicalColumn[], row: Row, seq: number): string;
   /**
-   * Where the database can read a record from the source's own RECORD line: that line as one line of
-   * what appendRows loads, or undefined where this line or these columns cannot be read so. Only
-   * for records that fit as written (fitsAsWritten), from a source whose lines JSON.stringify wrote.
+   * Where the database can read a record from the source's own RECORD line: adds that line to `rows`
+   * as one row of what appendRows loads, or returns false where this line or these columns cannot be
+   * read so. Only for records that fit as written (fitsAsWritten), from a source whose lines
+   * JSON.stringify wrote.
    */
-  encodeRecordLine?(columns: readonly PhysicalColumn[], line: string, seq: number): string | undefined;
+  addRecordLine?(rows: LineBatch, columns: readonly PhysicalColumn[], line: RecordLine, seq: number): boolean;
   /**
    * Bulk-appends encoded rows to `table` (as table() or temp() name it); `columns` are those the rows
    * were encoded for. With `withSeq` false the seq column is left out (a final table has none).
@@ -287,7 +289,7 @@ export class SqlDestination implements Destination {
     }
   }
 
-  write(record: AirbyteRecordMessage, line?: string): Promise<void> | void {
+  write(record: AirbyteRecordMessage, line?: RecordLine): Promise<void> | void {
     const target = this.streams.get(record.stream);
     if (!target) return; // not in the configured catalog: the protocol says to ignore it
     const added = target.layout.addUnknownFields(record.data as Record<string, unknown>);
@@ -303,20 +305,17 @@ export class SqlDestination implements Destination {
    * Encodes the record for the next load: as the line the source wrote where the database can read
    * it as it is (no conversion here, the bulk of a record's cost), else as the row recordToRow makes.
    */
-  private stage(target: StreamTarget, record: AirbyteRecordMessage, line: string | undefined): Promise<void> | void {
+  private stage(target: StreamTarget, record: AirbyteRecordMessage, line: RecordLine | undefined): Promise<void> | void {
     const d = this.db;
     const seq = ++this.seq;
     const asWritten =
-      line !== undefined && d.encodeRecordLine && fitsAsWritten(record, target.layout)
-        ? d.encodeRecordLine(target.stageColumns, line, seq)
-        : undefined;
-    if (asWritten !== undefined) {
+      line !== undefined && d.addRecordLine !== undefined && fitsAsWritten(record, target.layout) && d.addRecordLine(target.buffer, target.stageColumns, line, seq);
+    if (asWritten) {
       if (target.direct && target.keyFields.length > 0) {
         const data = record.data as Record<string, unknown>;
         const columns = target.layout.columns;
         this.rememberKey(target, (cell) => toCell(fieldValue(data, columns[cell]!), columns[cell]!.type) ?? null);
       }
-      target.buffer.add(asWritten, seq, true);
     } else {
       const row = recordToRow(record, target.layout, randomUUID());
       if (target.direct && target.keyFields.length > 0) this.rememberKey(target, (cell) => row.cells[cell] ?? null);

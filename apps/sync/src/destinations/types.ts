@@ -47,12 +47,19 @@ export interface Destination {
    * the RECORD message as the source wrote it, given only where JSON.stringify wrote it (source-ada):
    * no duplicate keys, numbers in their shortest form, so that its text says what `record` says.
    */
-  write(record: AirbyteRecordMessage, line?: string): Promise<void> | void;
+  write(record: AirbyteRecordMessage, line?: RecordLine): Promise<void> | void;
   state(state: AirbyteStateMessage): Promise<void>;
   /** Forwarded stream status, for destinations that pass the protocol on (see command.ts). */
   streamStatus?(stream: string, status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE'): Promise<void>;
   close(outcome: CloseOutcome): Promise<StreamResult[]>;
   dispose(): Promise<void>;
+}
+
+/** A RECORD message as the source wrote it (see Destination.write). */
+export interface RecordLine {
+  text: string;
+  /** Its UTF-8 bytes where they were at hand: a view of the read buffer, valid during the call only. */
+  utf8?: Buffer | undefined;
 }
 
 export type WriteMode = 'append' | 'dedup' | 'overwrite';
