@@ -210,9 +210,9 @@ export async function runBaseline(job) {
 }
 
 /** `ada-sync run … --json`; the summary is the JSON object on stdout. */
-export async function runSync(args) {
+export async function runSync(args, env) {
   let out = '';
-  const run = await runNode(SYNC_BIN, ['run', ...args, '--json', '--quiet'], { onOther: (l) => (out += l + '\n') });
+  const run = await runNode(SYNC_BIN, ['run', ...args, '--json', '--quiet'], { onOther: (l) => (out += l + '\n'), env });
   let summary;
   try {
     summary = JSON.parse(out.trim().split('\n').pop());
