@@ -1,4 +1,4 @@
-import got, { HTTPError, RequestError, type Got, type Response } from 'got';
+import type { Got, RequestError, Response } from 'got';
 import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
 import { type Pacer, type Slot } from './pacer.js';
@@ -39,17 +39,37 @@ interface RequestContext extends Record<string, unknown> {
   startedAt?: number;
 }
 
+type GotModule = typeof import('got');
+let gotModule: GotModule | undefined;
+
+/**
+ * got takes ~70 ms to load, a third of a connector's start: only commands that make requests pay for
+ * it, not spec or discover (which a sync runs first, and waits on).
+ */
+async function loadGot(): Promise<GotModule> {
+  gotModule ??= await import('got');
+  return gotModule;
+}
+
 /**
  * GET JSON over got with one retry loop (got's), paced through the shared Pacer on every attempt,
  * retries included. Errors come out as ConnectorErrors whose messages never carry headers.
  */
 export class HttpClient {
-  private readonly got: Got;
+  private client: Promise<Got> | undefined;
 
-  constructor(private readonly opts: HttpClientOptions) {
+  constructor(private readonly opts: HttpClientOptions) {}
+
+  private got(): Promise<Got> {
+    this.client ??= loadGot().then((module) => this.extend(module));
+    return this.client;
+  }
+
+  private extend({ default: got, HTTPError }: GotModule): Got {
+    const opts = this.opts;
     const backoff = { baseMs: opts.backoffBaseMs ?? 1000, maxMs: opts.backoffMaxMs ?? 60_000 };
     const maxRetryWait = opts.maxRetryWaitMs ?? 10 * 60_000;
-    this.got = got.extend({
+    return got.extend({
       headers: opts.headers,
       responseType: 'json',
       timeout: { connect: 15_000, response: opts.timeoutMs ?? 120_000, read: opts.timeoutMs ?? 120_000 },
@@ -109,7 +129,8 @@ export class HttpClient {
   async getJson<T>(url: string, paceKey: string): Promise<JsonResponse<T>> {
     const started = Date.now();
     try {
-      const response: Response<T> = await this.got.get<T>(url, { context: { paceKey } });
+      const client = await this.got();
+      const response: Response<T> = await client.get<T>(url, { context: { paceKey } });
       return { body: response.body, status: response.statusCode, url: response.url, durationMs: Date.now() - started };
     } catch (error) {
       throw this.translate(error, url);
@@ -118,8 +139,10 @@ export class HttpClient {
 
   private translate(error: unknown, url: string): ConnectorError {
     if (error instanceof ConnectorError) return error;
-    if (error instanceof RequestError && error.cause instanceof ConnectorError) return error.cause;
     const target = new URL(url);
+    if (gotModule === undefined) return new SystemError(`The request to ${target.host}${target.pathname} failed unexpectedly.`, { cause: error });
+    const { HTTPError, RequestError } = gotModule;
+    if (error instanceof RequestError && error.cause instanceof ConnectorError) return error.cause;
     if (error instanceof HTTPError) {
       const status = error.response.statusCode;
       if (isRetryable({ status })) {
