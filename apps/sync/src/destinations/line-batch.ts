@@ -11,8 +11,10 @@ export class LineBatch {
   private seqs: number[] = [];
   /** Characters of the longest line: what a reader's per-line limit must allow. */
   longest = 0;
-  /** Whether some rows are records as their source wrote them (SqlDriver.encodeRecordLine). */
+  /** Whether some rows are records as their source wrote them (SqlDriver.addRecordLine). */
   hasRecordLines = false;
+  /** Whether some rows were encoded by SqlDriver.encodeRow. */
+  hasEncodedRows = false;
 
   /** Room for a typical batch, taken at the first row: growing copies what is there, and that adds up. */
   constructor(private readonly initialBytes = 8 * 1024 * 1024) {}
@@ -33,6 +35,7 @@ export class LineBatch {
   add(line: string, seq: number): void {
     this.reserve(line.length * 3); // a UTF-16 code unit takes at most 3 bytes of UTF-8
     this.used += this.bytes.write(line, this.used);
+    this.hasEncodedRows = true;
     this.ended(seq, line.length);
   }
 
@@ -89,6 +92,7 @@ export class LineBatch {
     head.seqs = this.seqs.slice(0, n);
     head.longest = this.longest;
     head.hasRecordLines = this.hasRecordLines;
+    head.hasEncodedRows = this.hasEncodedRows;
     const rest = Buffer.allocUnsafe(Math.max(this.bytes.length, (this.used - cut) * 2));
     this.bytes.copy(rest, 0, cut, this.used);
     this.bytes = rest;
