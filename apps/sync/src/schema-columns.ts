@@ -163,6 +163,7 @@ export class TableLayout {
     if (this.byField.has(field)) return undefined;
     for (let i = 0; ; i++) {
       const name = shortenIdentifier(i === 0 ? field : `${field}_${i}`, this.rules.maxBytes);
+      if (name === '') continue; // databases have no empty names: a field named "" gets `_1`
       const existingType = this.existing.get(name);
       if (existingType !== undefined && !this.claimed.has(name) && (i === 0 || !this.schemaFields.has(name))) {
         this.claimed.add(name);

@@ -143,6 +143,14 @@ describe('schema-columns', () => {
     expect(JSON.parse(row.meta)).toEqual({ changes: [{ field: 'n', change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' }] });
   });
 
+  it('gives a field named "" a column with a name (databases have no empty names)', () => {
+    const layout = new TableLayout({ caseInsensitive: true, maxBytes: 255 }, [], { properties: { _1: { type: 'string' } } });
+    const [column] = layout.addUnknownFields({ '': 'x' });
+    expect(column).toEqual({ field: '', name: '_2', type: 'string' });
+    const again = new TableLayout({ caseInsensitive: true, maxBytes: 255 }, [{ name: '_2', type: 'string' }], { properties: { _1: { type: 'string' } } });
+    expect(again.addUnknownFields({ '': 'y' })[0]?.name).toBe('_2');
+  });
+
   it('reads only the record\'s own fields, also those named like what every object has', () => {
     const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
     const layout = new TableLayout({ caseInsensitive: true, maxBytes: 255 }, [], {
