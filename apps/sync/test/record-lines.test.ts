@@ -42,13 +42,16 @@ async function sync(db: string, lines: 'on' | 'off', env: Record<string, string>
 /** Columns (name and type, in order) and rows (all but the random _airbyte_raw_id) of each table must be the same. */
 async function expectSameTables(a: string, b: string): Promise<void> {
   await withDuckDB(async (query) => {
-    for (const table of ['things', 'others']) {
+    for (const table of ['things', 'others', 'empties']) {
       const columnsOf = (db: string) =>
         query(`SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = '${db}' AND table_name = '${table}' ORDER BY column_index`);
       const columns = await columnsOf('db0');
       expect(await columnsOf('db1'), table).toEqual(columns);
       expect(columns.length, table).toBeGreaterThan(12);
-      const list = columns.map(([name]) => `"${String(name)}"`).filter((c) => c !== '"_airbyte_raw_id"').join(', ');
+      const list = columns
+        .map(([name]) => `"${String(name).replaceAll('"', '""')}"`)
+        .filter((c) => c !== '"_airbyte_raw_id"')
+        .join(', ');
       const [[rows, missing, extra]] = (await query(
         `SELECT (SELECT count(*) FROM db0."${table}"), ` +
           `(SELECT count(*) FROM (SELECT ${list} FROM db0."${table}" EXCEPT ALL SELECT ${list} FROM db1."${table}")), ` +
