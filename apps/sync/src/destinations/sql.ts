@@ -309,7 +309,10 @@ export class SqlDestination implements Destination {
     const d = this.db;
     const seq = ++this.seq;
     const asWritten =
-      line !== undefined && d.addRecordLine !== undefined && fitsAsWritten(record, target.layout) && d.addRecordLine(target.buffer, target.stageColumns, line, seq);
+      line !== undefined &&
+      d.addRecordLine !== undefined &&
+      fitsAsWritten(record, target.layout) &&
+      d.addRecordLine(target.buffer, target.stageColumns, line, seq);
     if (asWritten) {
       if (target.direct && target.keyFields.length > 0) {
         const data = record.data as Record<string, unknown>;
