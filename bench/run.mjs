@@ -248,6 +248,17 @@ async function syncMessages(configPath, db, extraArgs, expected, label, env) {
 /** The middle value (of an odd count). */
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** An info row: each round's records/s of `runs` over that of the `against` run just before it, and their median. */
+function pairedRow(figure, name, runs, againstName, against) {
+  const ratios = runs.map((r, i) => r.rate / against[i].rate);
+  row(
+    `${figure}: median of the rounds' ratios (each ${name} run against the ${againstName} run just before it)`,
+    ratios.map((x) => fmt(x)).join(' / '),
+    '—',
+    fmt(median(ratios)),
+  );
+}
+
 /** The run with the highest records/s. */
 const fastest = (runs) => runs.reduce((a, b) => (b.rate > a.rate ? b : a));
 
@@ -308,13 +319,7 @@ async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantC
       '—',
       fmt(bestSteadyS / bestSteadyB),
     );
-    const roundRatios = source.map((r, i) => r.rate / baseline[i].rate);
-    row(
-      'CPU: median of the rounds\' ratios (each source run against the baseline run just before it)',
-      roundRatios.map((x) => fmt(x)).join(' / '),
-      '—',
-      fmt(median(roundRatios)),
-    );
+    pairedRow('CPU', 'source', source, 'baseline', baseline);
     const perK = (r) => ((r.userS + r.sysS) / r.records) * 1000 * 1000;
     row('CPU: CPU time per 1,000 records (user+sys)', `source ${fmt(perK(bestS), 1)} ms vs baseline ${fmt(perK(bestB), 1)} ms`, '—', fmt(perK(bestS) / perK(bestB)));
   }
@@ -328,13 +333,7 @@ async function cpuAndE2e(mock, windows, configPath, catalogPath, expected, wantC
       fmt(ratio),
       ratio >= 0.6,
     );
-    const roundRatios = sync.map((r, i) => r.rate / source[i].rate);
-    row(
-      'End to end: median of the rounds\' ratios (each ada-sync run against the source run just before it)',
-      roundRatios.map((x) => fmt(x)).join(' / '),
-      '—',
-      fmt(median(roundRatios)),
-    );
+    pairedRow('End to end', 'ada-sync', sync, 'source', source);
     const bestReplayed = fastest(replayed);
     row(
       `End to end: ada-sync alone, the same messages replayed from a file → fresh DuckDB (best of 3)`,
