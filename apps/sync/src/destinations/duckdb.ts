@@ -1,8 +1,9 @@
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../errors.js';
 import { type Cell, type ColumnType, NO_CHANGES, type Row } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
@@ -10,6 +11,13 @@ import { loadSql, quote, recordLineColumns } from './duckdb-load-sql.js';
 import type { LineBatch } from './line-batch.js';
 import type { RecordLine } from './types.js';
 import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
+
+/**
+ * Required rather than imported: the package is CommonJS, and an ESM import of it first has Node
+ * lex its 120-odd files for their export names. That took longer than loading it, on the path to
+ * the first record, and kept a core busy compiling the lexer.
+ */
+const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
 
 const TYPE_NAMES: Record<PhysicalKind, string> = {
   string: 'VARCHAR',
@@ -334,7 +342,7 @@ export async function openDuckDB(path: string): Promise<{ instance: DuckDBInstan
   if (info?.isDirectory()) throw new DestinationError(`${path} is a directory, not a DuckDB file`);
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(absolute, duckdbSettings());
+    instance = await duckdb.DuckDBInstance.create(absolute, duckdbSettings());
   } catch (error) {
     throw describeOpenError(path, error);
   }
