@@ -95,6 +95,8 @@ export class Progress {
     this.timer = undefined;
     if (this.multibar) {
       for (const [stream, bar] of this.bars) bar.update(0, { stream });
+      // Log lines wait for the next redraw, and stop() does not draw them: the last ones would be lost.
+      this.multibar.update();
       this.multibar.stop();
       this.multibar = undefined;
     }

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { AirbyteCatalog } from '@ada-airbyte/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { LineBatch } from '../src/destinations/line-batch.js';
 import { parsePostgresUri } from '../src/destinations/postgres.js';
 import { DestinationError, SourceError, UsageError, errorSentence, exitCodeFor, InterruptedError } from '../src/errors.js';
 import { parseLine, parseProgressLog } from '../src/messages.js';
+import { Progress } from '../src/progress.js';
 import { configureCatalog } from '../src/run.js';
 import {
   TableLayout,
@@ -19,6 +21,7 @@ import {
   shortenIdentifier,
   toCell,
 } from '../src/schema-columns.js';
+import { StreamCounters } from '../src/summary.js';
 
 describe('schema-columns', () => {
   it('maps JSON schema types to column types', () => {
@@ -317,5 +320,43 @@ describe('line batches', () => {
     expect(batch.content().toString('utf8')).toBe(lines[3]! + '{"e":1}\n');
     expect(batch.lastSeq).toBe(14);
     expect(batch.longest).toBe(lines[3]!.length);
+  });
+});
+
+describe('progress display', () => {
+  /** A stream that says it is a terminal and keeps what is written to it. */
+  function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    }) as unknown as NodeJS.WriteStream;
+    Object.assign(stream, { isTTY: true, columns: 100, rows: 30 });
+    return { stream, text: () => chunks.join('') };
+  }
+
+  it('shows a live line per stream on a terminal, and the log lines above it', () => {
+    const counters = new Map([['messages', new StreamCounters('messages')]]);
+    const terminal = fakeTerminal();
+    const progress = new Progress({ mode: 'tty', counters, out: terminal.stream });
+    progress.start();
+    counters.get('messages')!.records = 1234;
+    counters.get('messages')!.touch();
+    progress.update('messages');
+    progress.log('source: hello');
+    progress.stop();
+    expect(terminal.text()).toContain('source: hello');
+    expect(terminal.text()).toMatch(/messages +1,234 records/);
+  });
+
+  it('writes nothing but the log lines when quiet', () => {
+    const terminal = fakeTerminal();
+    const progress = new Progress({ mode: 'quiet', counters: new Map(), out: terminal.stream });
+    progress.start();
+    progress.log('source: hello');
+    progress.stop();
+    expect(terminal.text()).toBe('source: hello\n');
   });
 });
