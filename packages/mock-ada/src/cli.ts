@@ -17,6 +17,7 @@ Options:
   --now TIMESTAMP                 freeze the server clock at this ISO 8601 instant (default: real time)
   --latency-ms N                  delay before each response (default 0)
   --api-key K                     accepted bearer token (default test-api-key)
+  --forbidden-api-key K           a token answered with 403, as for an organisation without Data Export (repeatable)
   --handle H                      AI Agent handle used in generated URLs (default acme)
   --no-undocumented-fields        never add fields that Ada does not document
   --no-rate-limits                disable rate limiting
@@ -76,6 +77,7 @@ export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
     if (flag === '--no-rate-limits') rateLimitsOff = true;
     else if (flag === '--no-undocumented-fields') options.undocumentedFields = false;
     else if (flag === '--api-key') options.apiKey = value();
+    else if (flag === '--forbidden-api-key') options.forbiddenApiKeys = [...(options.forbiddenApiKeys ?? []), value()];
     else if (flag === '--handle') options.handle = value();
     else if (flag === '--now') {
       const raw = value();

@@ -4,6 +4,11 @@ import { ADA_RATE_LIMITS, type RateLimits, validateRateLimits } from './rate-lim
 export interface MockAdaOptions {
   /** Bearer token the mock accepts; default 'test-api-key'. */
   apiKey?: string;
+  /**
+   * Tokens Ada knows that may not use the Data Export API (an organisation without the add-on, say):
+   * answered with 403, as Ada declares for its export endpoints. Default none.
+   */
+  forbiddenApiKeys?: readonly string[];
   /** AI Agent handle; shows up in generated URLs. The mock itself always serves 127.0.0.1. Default 'acme'. */
   handle?: string;
   /** Same seed + same options + same clock => byte-identical data. Default 1. */
@@ -38,6 +43,7 @@ export interface MockAdaOptions {
 
 export interface ResolvedOptions {
   apiKey: string;
+  forbiddenApiKeys: readonly string[];
   handle: string;
   seed: number;
   conversations: number;
@@ -60,6 +66,7 @@ function check(ok: boolean, message: string): void {
 export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     apiKey: opts.apiKey ?? 'test-api-key',
+    forbiddenApiKeys: opts.forbiddenApiKeys ?? [],
     handle: opts.handle ?? 'acme',
     seed: opts.seed ?? 1,
     conversations: opts.conversations ?? 500,
@@ -75,6 +82,10 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     port: opts.port ?? 0,
   };
   check(resolved.apiKey.length > 0 && !/\s/.test(resolved.apiKey), 'apiKey must be a non-empty string without whitespace');
+  check(
+    resolved.forbiddenApiKeys.every((key) => key.length > 0 && !/\s/.test(key) && key !== resolved.apiKey),
+    'forbiddenApiKeys must be non-empty strings without whitespace, none of them the apiKey',
+  );
   check(/^[a-z0-9-]+$/i.test(resolved.handle), 'handle must be letters, digits and dashes');
   check(Number.isFinite(resolved.seed), 'seed must be a finite number');
   check(Number.isInteger(resolved.conversations) && resolved.conversations >= 0, 'conversations must be a non-negative integer');

@@ -120,6 +120,9 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
 
     const auth = req.headers.authorization;
     const token = auth === undefined ? null : (/^Bearer +(\S+) *$/i.exec(auth)?.[1] ?? null);
+    if (token !== null && o.forbiddenApiKeys.includes(token)) {
+      return errorReply(403, 'authorization_error', 'this API key may not use the Data Export API');
+    }
     if (token !== o.apiKey) {
       const message = auth === undefined ? 'missing Authorization header; expected "Bearer <API key>"' : 'invalid API key';
       return errorReply(401, 'unauthorized', message, null, { 'www-authenticate': 'Bearer' });

@@ -27,6 +27,22 @@ describe('authentication', () => {
     expect((await get(mock, QUERY, { authorization: 'Bearer test-api-key' })).status).toBe(401);
   });
 
+  it('answers 403 to a key that may not use the Data Export API, on every endpoint, before the parameters', async () => {
+    const mock = await start({ forbiddenApiKeys: ['no-export-add-on'] });
+    for (const path of [QUERY, '/api/v2/export/messages', '/api/v2/export/conversations']) {
+      const res = await get(mock, path, { authorization: 'Bearer no-export-add-on' });
+      expect(res.status).toBe(403);
+      const body = (await res.json()) as ErrorBody;
+      expect(body).toEqual({ errors: [{ type: 'authorization_error', message: expect.stringMatching(/Data Export/), details: null }] });
+    }
+    expect((await get(mock, QUERY)).status).toBe(200);
+    expect((await get(mock, QUERY, { authorization: 'Bearer another-key' })).status).toBe(401);
+  });
+
+  it('refuses a forbidden key that is also the accepted one', async () => {
+    await expect(start({ apiKey: 'k', forbiddenApiKeys: ['k'] })).rejects.toThrow(/forbiddenApiKeys/);
+  });
+
   it('checks the key before the parameters', async () => {
     const mock = await start();
     const res = await get(mock, '/api/v2/export/conversations', {});

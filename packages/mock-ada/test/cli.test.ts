@@ -115,6 +115,7 @@ describe('mock-ada command', () => {
       faults: { serverErrorRate: 0.1, rateLimitRate: 0.05, resetRate: 0.03, slowBodyRate: 0.02, truncatedBodyRate: 0.01, retryAfterSeconds: 2 },
     });
     expect(parseArgs(['--no-rate-limits'])?.rateLimits).toBe(false);
+    expect(parseArgs(['--forbidden-api-key', 'a', '--forbidden-api-key=b'])?.forbiddenApiKeys).toEqual(['a', 'b']);
     expect(parseArgs(['--now', '2026-03-01T10:00:00Z'])?.now?.()).toBe(Date.parse('2026-03-01T10:00:00Z'));
     expect(parseArgs(['-h'])).toBeNull();
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastStates, statesOf, tracesOf, type ConnectorRun } from '@ada-airbyte/core/testing';
 import type { MockAda } from '@ada-airbyte/mock-ada';
-import { catalog, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName, startMock } from './helpers.js';
+import { catalog, command, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName, startMock } from './helpers.js';
 
 let mock: MockAda;
 beforeAll(async () => {
@@ -115,6 +115,42 @@ describe('faults', () => {
     expect(error!.error!.failure_type).toBe('config_error');
     expect(error!.error!.message).toMatch(/HTTP 401.*api_key/);
     expect(run.lines.join('\n')).not.toContain('revoked-key-0000');
+  });
+});
+
+describe('an organisation without Data Export', () => {
+  it('a 403 is a config_error naming the add-on, never retried; check says the same', async () => {
+    const forbidding = await startMock({ seed: 5, conversations: 20, rateLimits: false, forbiddenApiKeys: ['no-add-on-key-0000'] });
+    try {
+      const config = mockConfig(forbidding, { api_key: 'no-add-on-key-0000' });
+      const run = await read({ config, catalog: catalog('incremental', ['conversations', 'messages']) });
+      expectValidProtocol(run);
+      expect(run.code).not.toBe(0);
+      const errors = tracesOf(run, 'ERROR');
+      expect(errors.length).toBeGreaterThanOrEqual(1);
+      for (const e of errors) {
+        expect(e.error!.failure_type).toBe('config_error');
+        expect(e.error!.message).toMatch(/HTTP 403.*Data Export add-on/);
+      }
+      // One request per planned window at most: a 403 is an answer, not a fault to retry.
+      const windows = run.messages
+        .map((m) => (m.type === 'LOG' ? /read of \S+ to \S+ in (\d+) window/.exec(m.log!.message)?.[1] : undefined))
+        .filter((n): n is string => n !== undefined)
+        .reduce((sum, n) => sum + Number(n), 0);
+      expect(windows).toBeGreaterThan(0);
+      expect(forbidding.stats().status).toEqual({ '403': forbidding.stats().requests });
+      expect(forbidding.stats().requests).toBeLessThanOrEqual(windows);
+      expect(run.lines.join('\n')).not.toContain('no-add-on-key-0000');
+
+      const checked = await command('check', config);
+      expectValidProtocol(checked);
+      const status = checked.messages.find((m) => m.type === 'CONNECTION_STATUS')!.connectionStatus!;
+      expect(status.status).toBe('FAILED');
+      expect(status.message).toMatch(/HTTP 403.*Data Export add-on/);
+      expect(checked.lines.join('\n')).not.toContain('no-add-on-key-0000');
+    } finally {
+      await forbidding.close();
+    }
   });
 });
 
