@@ -51,7 +51,7 @@ export class Progress {
     this.started = true;
     if (this.mode === 'tty') {
       // Loaded only for a terminal, and required: an ESM import of a CommonJS package has Node lex its
-      // files first, 40 ms before every sync's first record for a bar that most syncs (in CI, piped) never show.
+      // files first, ~15 ms of every sync's start-up, for a bar most syncs (in CI, piped) never show.
       const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
       this.multibar = new bars.MultiBar(
         {
