@@ -267,6 +267,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
       await proc.consume({
         onStderr: log,
         onText: (line) => info(`source: ${line}`),
+        withBytes: passLines,
         onMessage: (message, line, bytes) => {
           // Records, the hot path, stay synchronous unless the destination has to wait.
           if (message.type === 'RECORD') {

@@ -161,8 +161,10 @@ export interface ConnectorExit {
 }
 
 export interface ConnectorHandlers {
-  /** `line`: the message as the connector wrote it; `bytes`: its UTF-8, where they were at hand. */
+  /** `line`: the message as the connector wrote it; `bytes`: its UTF-8, where asked for and at hand. */
   onMessage(message: AirbyteMessage, line: string, bytes?: Buffer): Promise<void> | void;
+  /** Whether onMessage wants each line's bytes (a view per line, and an ASCII check per chunk, otherwise spared). */
+  withBytes?: boolean;
   /** Lines on stdout that are not protocol messages (the platform treats them as logs). */
   onText?(line: string): void;
   onStderr?(line: string): void;
@@ -228,7 +230,7 @@ export class ConnectorProcess {
       for (let chunk = await chunks.next(); chunk !== undefined; chunk = await chunks.next()) {
         const text = decoder.write(chunk);
         // Where every character took one byte, a line's bytes sit at its characters' offsets.
-        const oneBytePerChar = text.length === chunk.length && isAscii(chunk);
+        const oneBytePerChar = handlers.withBytes === true && text.length === chunk.length && isAscii(chunk);
         let start = 0;
         for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
           let line = text.slice(start, end);
