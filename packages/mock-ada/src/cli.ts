@@ -1,11 +1,13 @@
 import type { FaultOptions } from './faults.js';
 import type { MockAdaOptions } from './options.js';
-import { ADA_RATE_LIMITS, type RateLimits } from './rate-limit.js';
+import { ADA_RATE_LIMITS, type GroupRateLimits, type RateLimits } from './rate-limit.js';
 import { startMockAda } from './server.js';
+import { isStream, RATE_LIMIT_GROUPS, type RateLimitGroup, STREAMS } from './streams.js';
 
 export const USAGE = `Usage: mock-ada [options]
 
-Serves a mock of Ada's Data Export API v2 on http://127.0.0.1:PORT until SIGINT/SIGTERM.
+Serves a mock of Ada's Data Export API v2 and of its other read APIs (knowledge, end users,
+audit log, webhooks, channels, …) on http://127.0.0.1:PORT until SIGINT/SIGTERM.
 
 Options:
   --port N                        port on 127.0.0.1 (default 0: pick a free one)
@@ -14,16 +16,25 @@ Options:
   --messages-per-conversation N   average messages per conversation (default 6)
   --history-days N                spread data over the last N days (default 90)
   --tie-groups N                  same-timestamp clusters per timestamp kind (default 2)
+  --articles N                    knowledge articles (default 60)
+  --knowledge-sources N           knowledge sources (default 4)
+  --knowledge-tags N              knowledge tags (default 8)
+  --playbooks N                   playbooks (default 6)
+  --audit-events N                audit-log events over the history (default 400)
+  --no-audit-log                  answer 404 on the audit log, as for an account without it
+  --forbidden-stream NAME         answer 403 on this stream's endpoint, as for a beta feature the account lacks (repeatable)
   --now TIMESTAMP                 freeze the server clock at this ISO 8601 instant (default: real time)
   --latency-ms N                  delay before each response (default 0)
   --api-key K                     accepted bearer token (default test-api-key)
-  --forbidden-api-key K           a token answered with 403, as for an organisation without Data Export (repeatable)
+  --forbidden-api-key K           a token answered with 403 on the export endpoints, as for an organisation without Data Export (repeatable)
   --handle H                      AI Agent handle used in generated URLs (default acme)
   --no-undocumented-fields        never add fields that Ada does not document
-  --no-rate-limits                disable rate limiting
-  --rate-limit-per-second N       per endpoint (default ${ADA_RATE_LIMITS.perSecond})
-  --rate-limit-per-minute N       shared (default ${ADA_RATE_LIMITS.perMinute})
-  --rate-limit-per-day N          shared (default ${ADA_RATE_LIMITS.perDay})
+  --no-rate-limits                disable rate limiting (every group)
+  --rate-limit-per-second N       export group, per endpoint (default ${ADA_RATE_LIMITS.perSecond})
+  --rate-limit-per-minute N       export group, shared (default ${ADA_RATE_LIMITS.perMinute})
+  --rate-limit-per-day N          export group, shared (default ${ADA_RATE_LIMITS.perDay})
+  --group-rate-limit G=S,M,D      another group's limits per second, minute, day (D may be "none"), or G=off;
+                                  G is one of ${RATE_LIMIT_GROUPS.filter((g) => g !== 'export').join(', ')} (repeatable)
   --fault-5xx RATE                share of 500/502/503/504 responses (0..1)
   --fault-429 RATE                share of injected 429 responses
   --fault-reset RATE              share of connections reset mid-body
@@ -42,6 +53,11 @@ const NUMBER_FLAGS: Record<string, NumberFlag> = {
   '--messages-per-conversation': (o, _l, _f, v) => (o.messagesPerConversation = v),
   '--history-days': (o, _l, _f, v) => (o.historyDays = v),
   '--tie-groups': (o, _l, _f, v) => (o.tieGroups = v),
+  '--articles': (o, _l, _f, v) => (o.articles = v),
+  '--knowledge-sources': (o, _l, _f, v) => (o.knowledgeSources = v),
+  '--knowledge-tags': (o, _l, _f, v) => (o.knowledgeTags = v),
+  '--playbooks': (o, _l, _f, v) => (o.playbooks = v),
+  '--audit-events': (o, _l, _f, v) => (o.auditEvents = v),
   '--latency-ms': (o, _l, _f, v) => (o.latencyMs = v),
   '--rate-limit-per-second': (_o, l, _f, v) => (l.perSecond = v),
   '--rate-limit-per-minute': (_o, l, _f, v) => (l.perMinute = v),
@@ -55,6 +71,22 @@ const NUMBER_FLAGS: Record<string, NumberFlag> = {
 };
 
 export class UsageError extends Error {}
+
+/** `--group-rate-limit auditLog=10,120,40000`, `endUsers=30,300,none` or `default=off`. */
+function parseGroupLimit(raw: string): [RateLimitGroup, GroupRateLimits | false] {
+  const [group = '', spec = ''] = raw.split('=', 2);
+  const groups = RATE_LIMIT_GROUPS.filter((g) => g !== 'export');
+  if (group === 'export') throw new UsageError('--group-rate-limit: set the export group with --rate-limit-per-second/-minute/-day');
+  if (!(groups as string[]).includes(group)) throw new UsageError(`--group-rate-limit: unknown group ${JSON.stringify(group)}; expected one of ${groups.join(', ')}`);
+  if (spec === 'off') return [group as RateLimitGroup, false];
+  const parts = spec.split(',');
+  const numbers = parts.map((p, i) => (i === 2 && p === 'none' ? null : /^\d+$/.test(p) ? Number(p) : Number.NaN));
+  const [perSecond, perMinute, perDay] = numbers;
+  if (parts.length !== 3 || perSecond == null || perMinute == null || perDay === undefined || numbers.some((n) => Number.isNaN(n))) {
+    throw new UsageError(`--group-rate-limit expects GROUP=PER_SECOND,PER_MINUTE,PER_DAY (PER_DAY may be none) or GROUP=off, got ${JSON.stringify(raw)}`);
+  }
+  return [group as RateLimitGroup, { perSecond, perMinute, perDay }];
+}
 
 /** Turns argv into options; throws UsageError on anything it does not understand. Returns null for --help. */
 export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
@@ -76,6 +108,15 @@ export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
     if (flag === '-h' || flag === '--help') return null;
     if (flag === '--no-rate-limits') rateLimitsOff = true;
     else if (flag === '--no-undocumented-fields') options.undocumentedFields = false;
+    else if (flag === '--no-audit-log') options.auditLog = false;
+    else if (flag === '--forbidden-stream') {
+      const name = value();
+      if (!isStream(name)) throw new UsageError(`--forbidden-stream expects one of ${STREAMS.join(', ')}, got ${JSON.stringify(name)}`);
+      options.forbiddenStreams = [...(options.forbiddenStreams ?? []), name];
+    } else if (flag === '--group-rate-limit') {
+      const [group, limits] = parseGroupLimit(value());
+      options.groupRateLimits = { ...options.groupRateLimits, [group]: limits };
+    }
     else if (flag === '--api-key') options.apiKey = value();
     else if (flag === '--forbidden-api-key') options.forbiddenApiKeys = [...(options.forbiddenApiKeys ?? []), value()];
     else if (flag === '--handle') options.handle = value();

@@ -1,14 +1,30 @@
 import type { FaultOptions } from './faults.js';
-import { ADA_RATE_LIMITS, type RateLimits, validateRateLimits } from './rate-limit.js';
+import { DEFAULT_LIST_SIZES } from './lists/catalog.js';
+import { type GroupRateLimitOptions, type GroupRateLimits, type RateLimits, resolveGroupLimits } from './rate-limit.js';
+import { isStream, type RateLimitGroup, STREAMS, type Stream } from './streams.js';
 
 export interface MockAdaOptions {
   /** Bearer token the mock accepts; default 'test-api-key'. */
   apiKey?: string;
   /**
    * Tokens Ada knows that may not use the Data Export API (an organisation without the add-on, say):
-   * answered with 403, as Ada declares for its export endpoints. Default none.
+   * answered with 403 on the export endpoints, and accepted like the apiKey everywhere else. Default none.
    */
   forbiddenApiKeys?: readonly string[];
+  /** Streams whose endpoint answers 403, as Ada does for a beta feature the account lacks. Default none. */
+  forbiddenStreams?: readonly Stream[];
+  /** false: the audit-log endpoint answers 404, as for an account without the Audit log API. Default true. */
+  auditLog?: boolean;
+  /** Knowledge articles, spread over the knowledge sources and tags. Default 60 (Ada allows up to 50,000). */
+  articles?: number;
+  /** Default 4. */
+  knowledgeSources?: number;
+  /** Default 8. */
+  knowledgeTags?: number;
+  /** Default 6. */
+  playbooks?: number;
+  /** Audit-log events spread over the history. Default 400. */
+  auditEvents?: number;
   /** AI Agent handle; shows up in generated URLs. The mock itself always serves 127.0.0.1. Default 'acme'. */
   handle?: string;
   /** Same seed + same options + same clock => byte-identical data. Default 1. */
@@ -29,8 +45,17 @@ export interface MockAdaOptions {
   rateLimitClock?: () => number;
   /** Delay before each response. Default 0. */
   latencyMs?: number;
-  /** Default Ada's: 10/s per endpoint, 100/min and 15,000/day shared. false disables limiting. */
+  /**
+   * The export group's limits. Default Ada's: 10/s per endpoint, 100/min and 15,000/day shared by
+   * the export endpoints. false disables all limiting, every group's.
+   */
   rateLimits?: RateLimits | false;
+  /**
+   * Any group's limits (`perDay: null` for no daily cap), or false to leave one group unlimited;
+   * groups left out keep Ada's (ADA_GROUP_RATE_LIMITS). The export group may be set here or in
+   * `rateLimits`, not both.
+   */
+  groupRateLimits?: GroupRateLimitOptions;
   /** Injected failures, deterministic from seed and request count. Default none. */
   faults?: FaultOptions;
   /** Clusters of records sharing one exact timestamp, per timestamp kind (conversation date_updated, conversation date_created, message date_created). Default 2. */
@@ -44,6 +69,13 @@ export interface MockAdaOptions {
 export interface ResolvedOptions {
   apiKey: string;
   forbiddenApiKeys: readonly string[];
+  forbiddenStreams: readonly Stream[];
+  auditLog: boolean;
+  articles: number;
+  knowledgeSources: number;
+  knowledgeTags: number;
+  playbooks: number;
+  auditEvents: number;
   handle: string;
   seed: number;
   conversations: number;
@@ -52,7 +84,10 @@ export interface ResolvedOptions {
   now: () => number;
   rateLimitClock: () => number;
   latencyMs: number;
-  rateLimits: RateLimits | false;
+  /** false: nothing is limited (`rateLimits: false`), whatever the groups say. */
+  rateLimitsOn: boolean;
+  /** Each group's limits, false for an unlimited group. */
+  groupRateLimits: Record<RateLimitGroup, GroupRateLimits | false>;
   faults: FaultOptions;
   tieGroups: number;
   undocumentedFields: boolean;
@@ -67,6 +102,13 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     apiKey: opts.apiKey ?? 'test-api-key',
     forbiddenApiKeys: opts.forbiddenApiKeys ?? [],
+    forbiddenStreams: opts.forbiddenStreams ?? [],
+    auditLog: opts.auditLog ?? true,
+    articles: opts.articles ?? DEFAULT_LIST_SIZES.articles,
+    knowledgeSources: opts.knowledgeSources ?? DEFAULT_LIST_SIZES.knowledgeSources,
+    knowledgeTags: opts.knowledgeTags ?? DEFAULT_LIST_SIZES.knowledgeTags,
+    playbooks: opts.playbooks ?? DEFAULT_LIST_SIZES.playbooks,
+    auditEvents: opts.auditEvents ?? 400,
     handle: opts.handle ?? 'acme',
     seed: opts.seed ?? 1,
     conversations: opts.conversations ?? 500,
@@ -75,7 +117,8 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     now: opts.now ?? Date.now,
     rateLimitClock: opts.rateLimitClock ?? Date.now,
     latencyMs: opts.latencyMs ?? 0,
-    rateLimits: opts.rateLimits === false ? false : validateRateLimits(opts.rateLimits ?? ADA_RATE_LIMITS),
+    rateLimitsOn: opts.rateLimits !== false,
+    groupRateLimits: resolveGroupLimits(opts.rateLimits === false ? undefined : opts.rateLimits, opts.groupRateLimits),
     faults: opts.faults ?? {},
     tieGroups: opts.tieGroups ?? 2,
     undocumentedFields: opts.undocumentedFields ?? true,
@@ -86,6 +129,11 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     resolved.forbiddenApiKeys.every((key) => key.length > 0 && !/\s/.test(key) && key !== resolved.apiKey),
     'forbiddenApiKeys must be non-empty strings without whitespace, none of them the apiKey',
   );
+  check(resolved.forbiddenStreams.every(isStream), `forbiddenStreams must name streams: ${STREAMS.join(', ')}`);
+  for (const name of ['knowledgeSources', 'knowledgeTags', 'playbooks', 'auditEvents'] as const) {
+    check(Number.isInteger(resolved[name]) && resolved[name] >= 0, `${name} must be a non-negative integer`);
+  }
+  check(Number.isInteger(resolved.articles) && resolved.articles >= 0 && resolved.articles <= 50_000, 'articles must be an integer from 0 to 50,000 (Ada\'s cap)');
   check(/^[a-z0-9-]+$/i.test(resolved.handle), 'handle must be letters, digits and dashes');
   check(Number.isFinite(resolved.seed), 'seed must be a finite number');
   check(Number.isInteger(resolved.conversations) && resolved.conversations >= 0, 'conversations must be a non-negative integer');

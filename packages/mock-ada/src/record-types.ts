@@ -47,6 +47,10 @@ export interface ConversationRecord {
   used_playbooks: Array<{ id: string; name: string; playbook_execution_id: string | null; outcome_status: string | null }>;
   last_agent_id: string | null;
   last_agent_name: string | null;
+  /** The AI Agent version that handled the conversation; "baseline" for the live agent. */
+  changeset_id: string;
+  /** One per handoff the AI Agent started; reason_code and reasoning are null before 2026-10-07. */
+  handoffs: Array<{ outcome_status: string; reason_code: string | null; reasoning: string | null }>;
   /** Not in Ada's docs: stands in for fields Ada adds without a version bump. */
   ai_agent_version?: string;
 }

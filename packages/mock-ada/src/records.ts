@@ -1,10 +1,13 @@
+import { chatterAt, chatterSlot } from './chatters.js';
 import type { Dataset } from './data.js';
+import { asciiJson } from './json.js';
+import { type ConversationReferences, defaultReferences } from './references.js';
 import type { ConversationRecord, MessageRecord } from './record-types.js';
 import { hash32, Rng } from './random.js';
 import { formatNaive, formatOffset, US_PER_SECOND } from './time.js';
 import {
-  AGENT_NAMES, ARTICLE_SOURCES, ARTICLES, BOT_LINES, BROWSERS, CHATTER_LINES, COACHING, CSAT_COMMENTS, CSAT_STYLES,
-  CUSTOMER_TIERS, DEVICES, GREETINGS, LANGUAGES, OAUTH_CHANNELS, PLATFORMS, PLAYBOOK_OUTCOMES, PLAYBOOKS,
+  AGENT_NAMES, ARTICLES, BOT_LINES, BROWSERS, CHATTER_LINES, COACHING, CSAT_COMMENTS, CSAT_STYLES, CUSTOMER_TIERS,
+  DEVICES, GREETINGS, HANDOFF_OUTCOMES, HANDOFF_REASONS, LANGUAGES, OAUTH_CHANNELS, PLATFORMS, PLAYBOOK_OUTCOMES,
   RESOLUTION_REASONS, TOOL_NAMES, TOPICS,
 } from './vocabulary.js';
 
@@ -12,7 +15,6 @@ const TAG_CATALOG = 0xca7;
 const TAG_CONVERSATION_FACTS = 0xcf;
 const TAG_CONVERSATION_STATE = 0xc5;
 const TAG_CONVERSATION_DETAIL = 0xc6;
-const TAG_CHATTER = 0xc4a7;
 const TAG_MESSAGE = 0x3a;
 const TAG_EXTERNAL_CHAT = 0xec;
 
@@ -24,13 +26,7 @@ const TAG_EXTERNAL_CHAT = 0xec;
  * timestamp or a number, none of which needs escaping.
  */
 
-/**
- * JSON, ASCII-only, as Python's json.dumps writes by default (Ada's stack is Python: note the
- * "None" strings). ASCII output also lets pages be copied into buffers as Latin-1, byte for byte.
- */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+export { asciiJson };
 
 const q = (s: string): string => asciiJson(s);
 const qs = (list: readonly string[]): string[] => list.map(q);
@@ -51,7 +47,10 @@ const ARTICLE_NAMES_Q = qs(ARTICLES);
 const RESOLVED_Q = qs(RESOLUTION_REASONS.Resolved);
 const NOT_RESOLVED_Q = qs(RESOLUTION_REASONS['Not Resolved']);
 const BROWSERS_Q = BROWSERS.map(([name, versions]) => ({ name: q(name), versions: qs(versions) }));
+const HANDOFF_OUTCOMES_Q = qs(HANDOFF_OUTCOMES);
 const URL_PATHS = ['help', 'orders', 'account', 'pricing'] as const;
+/** Ada records handoff reason codes from this day on (ada-api.md §10.1); earlier handoffs carry nulls. */
+const REASON_CODES_FROM_US = Date.parse('2026-10-07T00:00:00Z') * 1000;
 
 interface Named {
   id: string;
@@ -63,12 +62,15 @@ interface Catalog {
   agents: Named[];
   /** `v2` is the ready `"generated_topic_v2_*"` section of the Topics V2 entry paired with the topic. */
   topics: Array<{ id: string; name: string; summary: string; intents: Named[]; v2: string }>;
-  /** Each a JSON object. */
+  /** Each a JSON object; the enabled articles the knowledge list serves. */
   articles: string[];
+  /** The playbooks the playbooks list serves. */
   playbooks: Named[];
   /** Each a one-element `used_coaching` array. */
   coaching: string[];
   answers: Named[];
+  /** Pre-quoted AI Agent versions other than "baseline". */
+  changesets: string[];
   initialUrls: string[];
   linkUrlPrefix: string;
 }
@@ -120,6 +122,8 @@ const NO_AGENTS: AgentSections = {
 export interface RecordOptions {
   handle: string;
   undocumentedFields: boolean;
+  /** What used_articles and used_playbooks may cite; default: the lists a default mock serves. */
+  references?: ConversationReferences;
 }
 
 const SMS = PLATFORMS.indexOf('sms');
@@ -150,12 +154,14 @@ export class RecordFactory {
   private readonly classifications = new Sections();
   private readonly articles = new Sections();
   private readonly teams = new Sections<AgentSections>();
+  private readonly handoffs = new Sections();
 
   constructor(
     private readonly ds: Dataset,
     private readonly options: RecordOptions,
   ) {
-    this.catalog = buildCatalog(new Rng(hash32(ds.seedWords[0], ds.seedWords[1], TAG_CATALOG)), options.handle);
+    const references = options.references ?? defaultReferences(ds, options.handle);
+    this.catalog = buildCatalog(new Rng(hash32(ds.seedWords[0], ds.seedWords[1], TAG_CATALOG)), options.handle, references);
   }
 
   conversation(index: number): ConversationRecord {
@@ -192,7 +198,7 @@ export class RecordFactory {
     const coaching = rng.chance(0.25) ? rng.pick(c.coaching) : '[]';
     const articles = f.generative && rng.chance(0.6) ? this.articlesJson(rng.int(0, c.articles.length - 1), rng.int(1, 3)) : '[]';
     let playbooks = '[]';
-    if (f.generative && rng.chance(0.3)) {
+    if (f.generative && rng.chance(0.3) && c.playbooks.length > 0) {
       const p = rng.pick(c.playbooks);
       playbooks = `[{"id":"${p.id}","name":${p.name},"playbook_execution_id":${rng.chance(0.9) ? `"${rng.uuid()}"` : 'null'},"outcome_status":${rng.chance(0.9) ? rng.pick(OUTCOMES_Q) : 'null'}}]`;
     }
@@ -200,13 +206,16 @@ export class RecordFactory {
     const botTime = Math.round((Math.min(updated - created, 2400 * US_PER_SECOND) * rng.float()) / 1000) / 1000;
     const loaded = rng.chance(0.03) ? 'null' : `"${formatOffset(this.loadedAt(updated, index >= ds.generatedConversations || version > 0, rng))}"`;
     const extra = rng.chance(0.02) && this.options.undocumentedFields ? `,"ai_agent_version":"v${1 + (index % 40)}"` : '';
+    // Drawn last so that every field above keeps the values it had before these two existed.
+    const changeset = rng.chance(0.85) ? '"baseline"' : rng.pick(c.changesets);
+    const handoffs = s.escalated ? this.handoffJson(rng.int(0, HANDOFF_OUTCOMES.length - 1), rng.int(0, HANDOFF_REASONS.length - 1), created >= REASON_CODES_FROM_US) : '[]';
     return `{"_id":"${ds.conversationId(index)}","chatter_id":"${f.chatterId}","date_created":"${formatNaive(created)}","date_updated":"${formatNaive(updated)}",`
       + `"is_engaged":${f.isEngaged},"is_escalated":${s.escalated},"platform":${PLATFORMS_Q[f.platform]},${this.metavariablesJson(f, url)},`
       + `"variables":${variables},"csat":${s.csat},${s.agentsJson},${this.deviceJson(f)},`
       + `${this.topicJson(f, sampled, resolved, reason, hasTopic)},`
       + `"end_user_id":${f.endUserId},"agent_handle_time":${handleTime},"bot_handle_time":${botTime},"record_last_updated":${loaded},`
       + `${topic.v2},"used_coaching":${coaching},"classifications":${this.classificationsJson(f.topic, intent, suggested)},`
-      + `"used_articles":${articles},"used_playbooks":${playbooks},${s.lastAgentJson}${extra}}`;
+      + `"used_articles":${articles},"used_playbooks":${playbooks},${s.lastAgentJson},"changeset_id":${changeset},"handoffs":${handoffs}${extra}}`;
   }
 
   messageJson(index: number): string {
@@ -306,6 +315,14 @@ export class RecordFactory {
     });
   }
 
+  /** One handoff per escalated conversation (ada-api.md §10.1). */
+  private handoffJson(outcome: number, reason: number, recorded: boolean): string {
+    return this.handoffs.get((outcome * 8 + reason) * 2 + (recorded ? 1 : 0), () => {
+      const [code, reasoning] = HANDOFF_REASONS[reason] ?? ['', ''];
+      return `[{"outcome_status":${HANDOFF_OUTCOMES_Q[outcome]},"reason_code":${recorded ? q(code) : 'null'},"reasoning":${recorded ? q(reasoning) : 'null'}}]`;
+    });
+  }
+
   private articlesJson(start: number, n: number): string {
     return this.articles.get(start * 8 + n, () => `[${pickFrom(this.catalog.articles, start, n).join(',')}]`);
   }
@@ -336,10 +353,10 @@ export class RecordFactory {
     const rng = new Rng(hash32(s0, s1, TAG_CONVERSATION_FACTS, index));
     const platform = rng.int(0, PLATFORMS.length - 1);
     const browser = rng.int(0, BROWSERS.length - 1);
-    // Returning chatters: roughly one in five conversations reuses an earlier chatter id.
-    const chatterSlot = rng.chance(0.2) ? Math.floor(rng.float() * Math.max(1, index)) : index;
+    // Returning chatters keep their chatter id and End User profile across conversations.
+    const chatter = chatterAt(this.ds.seedWords, chatterSlot(this.ds.seedWords, index));
     return {
-      chatterId: new Rng(hash32(s0, s1, TAG_CHATTER, chatterSlot)).hex(24),
+      chatterId: chatter.chatterId,
       platform,
       browser,
       browserVersion: rng.int(0, (BROWSERS[browser]?.[1].length ?? 1) - 1),
@@ -348,7 +365,7 @@ export class RecordFactory {
       isTestUser: rng.chance(0.02),
       isEngaged: rng.chance(0.9),
       oauthChannel: rng.chance(0.3) ? rng.int(0, OAUTH_CHANNELS.length - 1) : -1,
-      endUserId: rng.chance(0.85) ? `"${rng.hex(24)}"` : 'null',
+      endUserId: chatter.endUserId === null ? 'null' : `"${chatter.endUserId}"`,
       generative: rng.chance(0.75),
       topic: rng.int(0, TOPICS.length - 1),
       customerTier: rng.pick(TIERS_Q),
@@ -393,7 +410,7 @@ function pickFrom<T>(items: readonly T[], start: number, n: number): T[] {
   return out;
 }
 
-function buildCatalog(rng: Rng, handle: string): Catalog {
+function buildCatalog(rng: Rng, handle: string, references: ConversationReferences): Catalog {
   const parents = [rng.hex(24), rng.hex(24)];
   return {
     agents: AGENT_NAMES.map((name) => ({ id: rng.hex(24), name: q(name) })),
@@ -409,17 +426,13 @@ function buildCatalog(rng: Rng, handle: string): Catalog {
         v2: `"generated_topic_v2_id":"${rng.uuid()}","generated_topic_v2_title":${q(v2Title)},"generated_topic_v2_desc":${q(v2Desc)},"generated_topic_v2_parent_id":${str(v2Parent)}`,
       };
     }),
-    articles: ARTICLES.map((name, i) => asciiJson({
-      id: rng.hex(24),
-      name,
-      url: i % 5 === 4 ? null : `https://help.${handle}.com/articles/${360000000 + i * 7919}`,
-      source: i % 6 === 5 ? null : (ARTICLE_SOURCES[i % ARTICLE_SOURCES.length] ?? null),
-    })),
-    playbooks: PLAYBOOKS.map((name) => ({ id: rng.hex(24), name: q(name) })),
+    articles: references.articles.map((a) => asciiJson({ id: a.id, name: a.name, url: a.url, source: a.source })),
+    playbooks: references.playbooks.map((p) => ({ id: p.id, name: q(p.name) })),
     coaching: COACHING.map((c) => asciiJson([{
       id: rng.hex(24), entity_name: c.entity, coaching_type: c.type, coaching_instructions: c.instructions, coaching_intent: c.intent,
     }])),
     answers: ['Order status', 'Refund policy', 'Reset password', 'Shipping times', 'Return label', 'Talk to an agent'].map((name) => ({ id: rng.hex(24), name: q(name) })),
+    changesets: [rng.hex(24), rng.hex(24), rng.hex(24)].map((id) => `"${id}"`),
     initialUrls: URL_PATHS.map((p) => q(`https://www.${handle}.com/${p}`)),
     linkUrlPrefix: `https://help.${handle}.com/articles/`,
   };

@@ -1,21 +1,27 @@
 import http from 'node:http';
-import { Dataset, type OrderKind, type WindowPage } from './data.js';
+import { AuditLog } from './audit-log/events.js';
+import { auditLogHandler } from './audit-log/handler.js';
+import { Dataset, type OrderKind } from './data.js';
+import { exportHandler } from './export-handler.js';
 import { FaultInjector, serverErrorStatus } from './faults.js';
-import { type MockAdaOptions, resolveOptions } from './options.js';
-import { AsciiChunks } from './page.js';
-import { type Endpoint, type ExportQuery, nextPageUri, parseExportQuery } from './query.js';
-import { ADA_RATE_LIMITS, RateLimiter, validateRateLimits } from './rate-limit.js';
-import type { ConversationRecord, MessageRecord } from './record-types.js';
+import { applyListMutation, type ListMutation, type ListMutationResult } from './list-mutations.js';
+import { ListData } from './lists/catalog.js';
+import { listHandlers } from './lists/handlers.js';
+import { type MockAdaOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import type { Outcome, RequestContext } from './outcome.js';
+import { ADA_GROUP_RATE_LIMITS, ADA_RATE_LIMITS, type GroupRateLimitOptions, RateLimiter, resolveGroupLimits, validateRateLimits } from './rate-limit.js';
 import { RecordFactory } from './records.js';
-import { deliver, type Delivery, errorReply, nginxBadGateway, type Reply } from './respond.js';
+import { referencesOf } from './references.js';
+import { deliver, errorReply, nginxBadGateway, type Reply } from './respond.js';
+import { isExportStream, RATE_LIMIT_GROUPS, ROUTES, type Stream, streamAt } from './streams.js';
 import { earliestQueryableUs, msToUs } from './time.js';
 
-export type Stream = 'conversations' | 'messages';
+export type { Stream } from './streams.js';
 
 export interface MockAdaStats {
   /** Every request received, whatever its outcome. */
   requests: number;
-  /** Requests per route: 'conversations', 'messages', or 'unknown' for 404s. */
+  /** Requests per route: the stream's name ('conversations', 'knowledge_articles', …), or 'unknown' for 404s. */
   byEndpoint: Record<string, number>;
   /** Responses per HTTP status (as a string); a reset connection counts under the status it started. */
   status: Record<string, number>;
@@ -25,28 +31,36 @@ export interface MockAdaStats {
 }
 
 export interface MockAda {
-  /** 'http://127.0.0.1:PORT'; the API lives under /api/v2/export/. */
+  /** 'http://127.0.0.1:PORT'; the API lives under /api/v2/. */
   url: string;
   apiKey: string;
   stats(): MockAdaStats;
   resetStats(): void;
-  /** Every _id currently reachable by some valid query (not older than 12 months), in API order. */
+  /**
+   * The primary keys a full read of the stream should end with, in API order: for the export
+   * streams every _id reachable by a valid query (not older than 12 months); for the lists their
+   * current rows (channels: custom, then native); for the audit log every event up to now, newest first.
+   */
   ids(stream: Stream): string[];
   /**
-   * The queryable records as the API serialises them, in API order. For tests; memory heavy.
-   * Typed `object[]` so that callers can cast freely; the shapes are ConversationRecord and MessageRecord.
+   * The same records as the API serialises them, in the same order. For tests; memory heavy for
+   * the export streams. Typed `object[]` so that callers can cast freely (ConversationRecord,
+   * MessageRecord, KnowledgeArticleRecord, …).
    */
   records(stream: Stream): object[];
+  /** Updates and creates conversations (with messages), dated now. */
   mutate(opts: { update?: number; create?: number }): { updated: string[]; created: string[] };
+  /** Deletes and creates list rows and appends audit events, dated now; visible to the next request. */
+  mutateLists(m: ListMutation): ListMutationResult;
   setFaults(f: MockAdaOptions['faults']): void;
+  /** The export group's limits (undefined: Ada's), or false to stop all limiting. Windows start afresh. */
   setRateLimits(r: MockAdaOptions['rateLimits']): void;
+  /** Replaces the named groups' limits (false: unlimited); does not switch limiting back on after rateLimits: false. */
+  setGroupRateLimits(g: GroupRateLimitOptions): void;
   close(): Promise<void>;
 }
 
-const ROUTES = new Map<string, Endpoint>([
-  ['/api/v2/export/conversations', 'conversations'],
-  ['/api/v2/export/messages', 'messages'],
-]);
+type Handler = (ctx: RequestContext) => Outcome;
 
 function emptyStats(): MockAdaStats {
   return { requests: 0, byEndpoint: {}, status: {}, rateLimited: 0, faultsInjected: 0 };
@@ -56,23 +70,70 @@ function bump(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
-function orderKind(query: ExportQuery): OrderKind {
-  if (query.endpoint === 'messages') return 'messages-created';
-  return query.cursor === 'updated' ? 'conversations-updated' : 'conversations-created';
+function tooManyRequests(retryAfterSeconds: number): Reply {
+  return errorReply(429, 'too_many_requests', 'rate limit exceeded; retry after the number of seconds in Retry-After', null, {
+    'retry-after': retryAfterSeconds,
+  });
+}
+
+/**
+ * The one key the mock accepts, plus on the non-export APIs the keys barred from the Data Export
+ * add-on only. null when the request may go on.
+ */
+function authenticate(req: http.IncomingMessage, stream: Stream, o: ResolvedOptions): Reply | null {
+  const auth = req.headers.authorization;
+  const token = auth === undefined ? null : (/^Bearer +(\S+) *$/i.exec(auth)?.[1] ?? null);
+  if (token !== null && o.forbiddenApiKeys.includes(token)) {
+    return isExportStream(stream) ? errorReply(403, 'authorization_error', 'this API key may not use the Data Export API') : null;
+  }
+  if (token === o.apiKey) return null;
+  const message = auth === undefined ? 'missing Authorization header; expected "Bearer <API key>"' : 'invalid API key';
+  return errorReply(401, 'unauthorized', message, null, { 'www-authenticate': 'Bearer' });
+}
+
+/** Features the account lacks: a beta stream answers 403, a disabled audit log 404 (ada-api.md §9.8, §10.3). */
+function featureGate(stream: Stream, o: ResolvedOptions): Reply | null {
+  if (o.forbiddenStreams.includes(stream)) {
+    return errorReply(403, 'authorization_error', `this account does not have access to ${ROUTES[stream].path}/ (a feature not enabled for it)`);
+  }
+  if (stream === 'audit_log_events' && !o.auditLog) {
+    return errorReply(404, 'not_found', 'the Audit log API is not enabled for this account');
+  }
+  return null;
+}
+
+function replyOf(outcome: Outcome, rateHeaders: Reply['headers']): Reply {
+  if (!outcome.ok) return errorReply(outcome.status, outcome.type, outcome.message, outcome.param);
+  return { status: 200, headers: { 'content-type': 'application/json', ...rateHeaders }, body: outcome.body, delivery: 'whole', detail: 0 };
 }
 
 export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> {
   const o = resolveOptions(opts);
+  const anchorUs = msToUs(o.now());
   const dataset = new Dataset({
     seed: o.seed,
     conversations: o.conversations,
     messagesPerConversation: o.messagesPerConversation,
     historyDays: o.historyDays,
-    anchorUs: msToUs(o.now()),
+    anchorUs,
     tieGroups: o.tieGroups,
   });
-  const factory = new RecordFactory(dataset, { handle: o.handle, undocumentedFields: o.undocumentedFields });
-  let limiter = o.rateLimits === false ? null : new RateLimiter(o.rateLimits, o.rateLimitClock);
+  const lists = new ListData({ seedWords: dataset.seedWords, anchorUs, handle: o.handle }, o, dataset);
+  const audit = new AuditLog(
+    { seedWords: dataset.seedWords, anchorUs, historyDays: o.historyDays, events: o.auditEvents, handle: o.handle },
+    { knowledge_article: lists.articles, playbook: lists.playbooks, knowledge_source: lists.sources, variable: lists.table('variables').rows() },
+  );
+  const factory = new RecordFactory(dataset, { handle: o.handle, undocumentedFields: o.undocumentedFields, references: referencesOf(lists) });
+  const handlers: Record<Stream, Handler> = {
+    conversations: exportHandler(dataset, factory, 'conversations'),
+    messages: exportHandler(dataset, factory, 'messages'),
+    audit_log_events: auditLogHandler(audit),
+    ...listHandlers(lists),
+  };
+  let rateLimitsOn = o.rateLimitsOn;
+  const groupLimits = { ...o.groupRateLimits };
+  const newLimiter = (): RateLimiter | null => (rateLimitsOn ? new RateLimiter(groupLimits, o.rateLimitClock) : null);
+  let limiter = newLimiter();
   const faults = new FaultInjector(dataset.seedWords, o.faults);
   let stats = emptyStats();
   const timers = new Set<NodeJS.Timeout>();
@@ -86,63 +147,27 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
     timers.add(timer);
   }
 
-  function serialisePage(query: ExportQuery, path: string): Buffer[] {
-    const kind = orderKind(query);
-    let page: WindowPage;
-    if (query.conversationId !== null) {
-      const conversation = dataset.conversationIndex(query.conversationId);
-      page = conversation === null
-        ? { indices: [], more: false }
-        : dataset.conversationMessagesPage(conversation, query.sinceUs, query.toUs, query.pageSize);
-    } else {
-      page = dataset.page(kind, query.sinceUs, query.toUs, query.pageSize);
-    }
-    const out = new AsciiChunks();
-    out.write('{"data":[');
-    page.indices.forEach((index, n) => {
-      if (n > 0) out.write(',');
-      out.write(kind === 'messages-created' ? factory.messageJson(index) : factory.conversationJson(index));
-    });
-    const last = page.indices[page.indices.length - 1];
-    // The link is ASCII: every component went through encodeURIComponent.
-    const next = page.more && last !== undefined ? nextPageUri(origin, path, query, dataset.timestamp(kind, last)) : null;
-    out.write(`],"meta":{"next_page_uri":${JSON.stringify(next)}}}`);
-    return out.finish();
-  }
-
-  /** Order of checks: route, method, auth, rate limit, faults, parameters. */
+  /** Order of checks: route, method, auth, feature gates, rate limit, faults, parameters. */
   function decide(req: http.IncomingMessage): Reply {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const endpoint = ROUTES.get(url.pathname);
-    bump(stats.byEndpoint, endpoint ?? 'unknown');
-    if (endpoint === undefined) return errorReply(404, 'not_found', `no such endpoint: ${url.pathname}`);
+    const stream = streamAt(url.pathname);
+    bump(stats.byEndpoint, stream ?? 'unknown');
+    if (stream === undefined) return errorReply(404, 'not_found', `no such endpoint: ${url.pathname}`);
     if (req.method !== 'GET') return errorReply(405, 'method_not_allowed', `${req.method ?? ''} is not allowed; use GET`, null, { allow: 'GET' });
+    const refused = authenticate(req, stream, o) ?? featureGate(stream, o);
+    if (refused !== null) return refused;
 
-    const auth = req.headers.authorization;
-    const token = auth === undefined ? null : (/^Bearer +(\S+) *$/i.exec(auth)?.[1] ?? null);
-    if (token !== null && o.forbiddenApiKeys.includes(token)) {
-      return errorReply(403, 'authorization_error', 'this API key may not use the Data Export API');
+    const group = ROUTES[stream].group;
+    const admission = limiter?.admit(group, stream) ?? null;
+    if (admission !== null && !admission.admitted) {
+      stats.rateLimited++;
+      return tooManyRequests(admission.retryAfterSeconds);
     }
-    if (token !== o.apiKey) {
-      const message = auth === undefined ? 'missing Authorization header; expected "Bearer <API key>"' : 'invalid API key';
-      return errorReply(401, 'unauthorized', message, null, { 'www-authenticate': 'Bearer' });
-    }
-
-    let rateHeaders: Reply['headers'] = {};
-    if (limiter !== null) {
-      const admission = limiter.admit(endpoint);
-      if (!admission.admitted) {
-        stats.rateLimited++;
-        return errorReply(429, 'too_many_requests', 'rate limit exceeded; retry after the number of seconds in Retry-After', null, {
-          'retry-after': admission.retryAfterSeconds,
-        });
-      }
-      rateHeaders = {
-        'x-ratelimit-limit': admission.minute.limit,
-        'x-ratelimit-remaining': admission.minute.remaining,
-        'x-ratelimit-reset': admission.minute.resetUnixSeconds,
-      };
-    }
+    const rateHeaders: Reply['headers'] = admission === null ? {} : {
+      'x-ratelimit-limit': admission.minute.limit,
+      'x-ratelimit-remaining': admission.minute.remaining,
+      'x-ratelimit-reset': admission.minute.resetUnixSeconds,
+    };
 
     const fault = faults.next();
     if (fault !== null) stats.faultsInjected++;
@@ -150,29 +175,15 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
       const status = serverErrorStatus(fault.detail);
       if (status === 502) return nginxBadGateway();
       const type = status === 500 ? 'internal_server_error' : status === 503 ? 'service_unavailable' : 'gateway_timeout';
-      return errorReply(status, type, 'the export service failed to answer; try again later');
+      return errorReply(status, type, 'the service failed to answer; try again later');
     }
     if (fault?.kind === 'rate-limit') {
-      limiter?.refund(endpoint);
+      limiter?.refund(group, stream);
       stats.rateLimited++;
-      return errorReply(429, 'too_many_requests', 'rate limit exceeded; retry after the number of seconds in Retry-After', null, {
-        'retry-after': faults.retryAfterSeconds,
-      });
+      return tooManyRequests(faults.retryAfterSeconds);
     }
-    const delivery: Delivery = fault === null ? 'whole' : fault.kind;
-    const detail = fault?.detail ?? 0;
-
-    const parsed = parseExportQuery(endpoint, url.searchParams, o.now());
-    if (!parsed.ok) {
-      return { ...errorReply(400, 'invalid_request', parsed.error.message, parsed.error.param), delivery, detail };
-    }
-    return {
-      status: 200,
-      headers: { 'content-type': 'application/json', ...rateHeaders },
-      body: serialisePage(parsed.query, url.pathname),
-      delivery,
-      detail,
-    };
+    const outcome = handlers[stream]({ search: url.searchParams, path: url.pathname, origin, nowMs: o.now() });
+    return { ...replyOf(outcome, rateHeaders), delivery: fault === null ? 'whole' : fault.kind, detail: fault?.detail ?? 0 };
   }
 
   const server = http.createServer((req, res) => {
@@ -200,15 +211,25 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
   if (address === null || typeof address === 'string') throw new Error('mock-ada: unexpected server address');
   origin = `http://127.0.0.1:${address.port}`;
 
-  function queryable(stream: Stream): { kind: OrderKind; indices: number[] } {
+  function queryable(stream: 'conversations' | 'messages'): number[] {
     const kind: OrderKind = stream === 'conversations' ? 'conversations-updated' : 'messages-created';
     // A conversation is reachable through updated_since as soon as its date_updated is recent enough.
-    return { kind, indices: dataset.indicesFrom(kind, earliestQueryableUs(o.now())) };
+    return dataset.indicesFrom(kind, earliestQueryableUs(o.now()));
   }
 
-  function records(stream: Stream): ConversationRecord[] | MessageRecord[] {
-    const { indices } = queryable(stream);
-    return stream === 'conversations' ? indices.map((i) => factory.conversation(i)) : indices.map((i) => factory.message(i));
+  function records(stream: Stream): object[] {
+    if (stream === 'conversations') return queryable(stream).map((i) => factory.conversation(i));
+    if (stream === 'messages') return queryable(stream).map((i) => factory.message(i));
+    if (stream === 'audit_log_events') return audit.records(msToUs(o.now()));
+    // Through JSON, so that callers get what a client parses, never the mock's own objects.
+    return JSON.parse(JSON.stringify(lists.rows(stream))) as object[];
+  }
+
+  function ids(stream: Stream): string[] {
+    if (stream === 'conversations') return queryable(stream).map((i) => dataset.conversationId(i));
+    if (stream === 'messages') return queryable(stream).map((i) => dataset.messageId(i));
+    if (stream === 'audit_log_events') return audit.records(msToUs(o.now())).map((e) => e.id);
+    return lists.keys(stream);
   }
 
   let closing: Promise<void> | null = null;
@@ -220,24 +241,32 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
     resetStats: () => {
       stats = emptyStats();
     },
-    ids: (stream) => {
-      const { indices } = queryable(stream);
-      return stream === 'conversations' ? indices.map((i) => dataset.conversationId(i)) : indices.map((i) => dataset.messageId(i));
-    },
+    ids,
     records,
     mutate: ({ update = 0, create = 0 }) => {
       for (const [name, n] of [['update', update], ['create', create]] as const) {
         if (!Number.isInteger(n) || n < 0) throw new RangeError(`mutate: ${name} must be a non-negative integer, got ${n}`);
       }
       const result = dataset.mutate(msToUs(o.now()), update, create);
+      lists.conversationsChanged();
       return {
         updated: result.updated.map((i) => dataset.conversationId(i)),
         created: result.created.map((i) => dataset.conversationId(i)),
       };
     },
+    mutateLists: (m) => applyListMutation(lists, audit, m, msToUs(o.now())),
     setFaults: (f) => faults.set(f),
     setRateLimits: (r) => {
-      limiter = r === false ? null : new RateLimiter(validateRateLimits(r ?? ADA_RATE_LIMITS), o.rateLimitClock);
+      rateLimitsOn = r !== false;
+      if (r !== false) groupLimits.export = validateRateLimits(r ?? ADA_RATE_LIMITS);
+      limiter = newLimiter();
+    },
+    setGroupRateLimits: (g) => {
+      const resolved = resolveGroupLimits(undefined, g);
+      for (const group of RATE_LIMIT_GROUPS) {
+        if (group in g) groupLimits[group] = g[group] === undefined ? ADA_GROUP_RATE_LIMITS[group] : resolved[group];
+      }
+      limiter = newLimiter();
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {

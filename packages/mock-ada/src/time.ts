@@ -121,3 +121,46 @@ export function fastIsoformat(us: number): string {
   const whole = `${date}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[tod - hour * 3600 - minute * 60]}`;
   return micros === 0 ? whole : `${whole}.${String(micros + US_PER_SECOND).slice(1)}`;
 }
+
+/** Millisecond precision, always three digits, `+00:00`: the audit log's `timestamp` (ada-api.md §9.8). */
+export function formatMillisOffset(us: number): string {
+  return `${formatMillis(us)}+00:00`;
+}
+
+/** Millisecond precision ending in `Z`, as Svix (which runs Ada's webhooks) writes its dates. */
+export function formatMillisZ(us: number): string {
+  return `${formatMillis(us)}Z`;
+}
+
+function formatMillis(us: number): string {
+  const ms = Math.floor(us / US_PER_MS);
+  return new Date(ms).toISOString().slice(0, 23);
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses an RFC 3339 date-time that carries a zone (`Z` or ±hh:mm) to microseconds, else null.
+ * A naive timestamp is refused rather than read as UTC: the audit log demands a zone. Digits beyond
+ * the microsecond are dropped.
+ */
+export function parseRfc3339Us(value: string): number | null {
+  const m = RFC3339.exec(value);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  const zone = m[8] ?? 'Z';
+  let offsetMinutes = 0;
+  if (zone !== 'Z') {
+    const zoneHours = Number(zone.slice(1, 3));
+    const zoneMinutes = Number(zone.slice(4, 6));
+    if (zoneHours > 23 || zoneMinutes > 59) return null;
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (zoneHours * 60 + zoneMinutes);
+  }
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  const fraction = Number((m[7] ?? '').padEnd(6, '0').slice(0, 6));
+  return d.getTime() * US_PER_MS + fraction;
+}

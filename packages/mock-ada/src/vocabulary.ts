@@ -38,7 +38,7 @@ export const ARTICLES = [
 ] as const;
 export const ARTICLE_SOURCES = ['Zendesk', 'Salesforce Knowledge', 'Website crawl', 'Ada knowledge base'] as const;
 
-export const PLAYBOOKS = ['Refund eligibility', 'Order lookup', 'Identity verification', 'Cancel subscription', 'Escalate to agent'] as const;
+export const PLAYBOOKS = ['Refund eligibility', 'Order lookup', 'Identity verification', 'Cancel subscription', 'Escalate to agent', 'Update delivery address'] as const;
 export const PLAYBOOK_OUTCOMES = ['completed', 'completed', 'completed', 'abandoned', 'failed'] as const;
 
 export const COACHING: ReadonlyArray<{ entity: string; type: string; instructions: string; intent: string | null }> = [
@@ -91,3 +91,12 @@ export const CUSTOMER_TIERS = ['free', 'pro', 'business', 'enterprise'] as const
 export const TOOL_NAMES: ReadonlyArray<readonly [string, string]> = [
   ['lookup_order', 'action'], ['issue_refund', 'action'], ['handoff_to_zendesk', 'handoff'], ['verify_identity', 'action'],
 ];
+
+/** Handoff reason codes (ada-api.md §10.1); Ada records them only from 2026-10-07 on. */
+export const HANDOFF_REASONS: ReadonlyArray<readonly [string, string]> = [
+  ['customer_requested', 'The customer asked to speak with a person.'],
+  ['policy_required', 'The request needs a human by policy (refund over the limit).'],
+  ['out_of_scope', 'The AI Agent has no knowledge or action for this request.'],
+  ['customer_frustrated', 'The customer repeated the question and sounded frustrated.'],
+];
+export const HANDOFF_OUTCOMES = ['completed', 'completed', 'completed', 'abandoned', 'failed'] as const;

@@ -119,4 +119,23 @@ describe('mock-ada command', () => {
     expect(parseArgs(['--now', '2026-03-01T10:00:00Z'])?.now?.()).toBe(Date.parse('2026-03-01T10:00:00Z'));
     expect(parseArgs(['-h'])).toBeNull();
   });
+
+  it('maps the list, audit-log and group rate-limit flags', () => {
+    const o = parseArgs([
+      '--articles', '200', '--knowledge-sources', '5', '--knowledge-tags', '3', '--playbooks', '9', '--audit-events', '1000', '--no-audit-log',
+      '--forbidden-stream', 'playbooks', '--forbidden-stream=channels',
+      '--group-rate-limit', 'default=5,50,500', '--group-rate-limit=endUsers=30,300,none', '--group-rate-limit', 'auditLog=off',
+    ]);
+    expect(o).toMatchObject({
+      articles: 200, knowledgeSources: 5, knowledgeTags: 3, playbooks: 9, auditEvents: 1000, auditLog: false,
+      forbiddenStreams: ['playbooks', 'channels'],
+      groupRateLimits: { default: { perSecond: 5, perMinute: 50, perDay: 500 }, endUsers: { perSecond: 30, perMinute: 300, perDay: null }, auditLog: false },
+    });
+    expect(() => parseArgs(['--forbidden-stream', 'tickets'])).toThrow(/expects one of conversations, messages, knowledge_articles/);
+    expect(() => parseArgs(['--group-rate-limit', 'export=1,2,3'])).toThrow(/--rate-limit-per-second/);
+    expect(() => parseArgs(['--group-rate-limit', 'nope=1,2,3'])).toThrow(/unknown group "nope"/);
+    for (const bad of ['default=1,2', 'default=1,2,3,4', 'default=a,2,3', 'default=none,2,3', 'default']) {
+      expect(() => parseArgs(['--group-rate-limit', bad]), bad).toThrow(/expects GROUP=PER_SECOND,PER_MINUTE,PER_DAY/);
+    }
+  });
 });

@@ -93,3 +93,45 @@ export function conversationsOf(mock: MockAda): ConversationRecord[] {
 export function messagesOf(mock: MockAda): MessageRecord[] {
   return mock.records('messages') as MessageRecord[];
 }
+
+/** The envelope of Ada's non-export lists: `next_page_url` (with an L), and on some lists no meta at all. */
+export interface ListBody<T = Record<string, unknown>> {
+  data: T[];
+  meta?: { next_page_url?: string | null };
+}
+
+/** Paths of the non-export lists, as Ada's reference writes them (with the trailing slash). */
+export const LIST_PATHS = {
+  knowledge_articles: '/api/v2/knowledge/articles/',
+  knowledge_sources: '/api/v2/knowledge/sources/',
+  knowledge_tags: '/api/v2/knowledge/tags/',
+  end_users: '/api/v2/end-users/',
+  platform_integrations: '/api/v2/platform-integrations/',
+  audit_log_events: '/api/v2/analytics/audit-log/events/',
+  webhooks: '/api/v2/webhooks/',
+  webhook_event_types: '/api/v2/webhooks/event-types/',
+  channels: '/api/v2/channels/',
+  variables: '/api/v2/variables/',
+  custom_instructions: '/api/v2/custom-instructions/',
+  playbooks: '/api/v2/playbooks/',
+} as const;
+
+/** Follows meta.next_page_url to the end; a missing key, a missing meta and null all mean "last page". */
+export async function walkList<T = Record<string, unknown>>(mock: MockAda, first: string, maxPages = 10_000): Promise<{ pages: Array<ListBody<T>>; records: T[] }> {
+  const pages: Array<ListBody<T>> = [];
+  let url: string | null = first;
+  while (url !== null) {
+    const res: { status: number; body: ListBody<T> } = await getJson<ListBody<T>>(mock, url);
+    if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status} ${JSON.stringify(res.body)}`);
+    pages.push(res.body);
+    if (pages.length > maxPages) throw new Error('too many pages');
+    url = res.body.meta?.next_page_url ?? null;
+  }
+  return { pages, records: pages.flatMap((p) => p.data) };
+}
+
+export function errorOf(body: unknown): { type: string; message: string; details: string | null } {
+  const error = (body as ErrorBody).errors[0];
+  if (error === undefined) throw new Error(`no error in ${JSON.stringify(body)}`);
+  return error;
+}

@@ -5,6 +5,7 @@ import { conversationsOf, get, messagesOf, micros, NOW, start } from './helpers.
 const NAIVE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$/;
 const OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/;
 const HEX24 = /^[0-9a-f]{24}$/;
+const REASON_CODES_FROM_US = Date.parse('2026-10-07T00:00:00Z') * 1000;
 
 const CONVERSATION_FIELDS = [
   '_id', 'chatter_id', 'date_created', 'date_updated', 'is_engaged', 'is_escalated', 'platform', 'metavariables', 'variables',
@@ -12,7 +13,7 @@ const CONVERSATION_FIELDS = [
   'automated_resolution_classification', 'automated_resolution_classification_reason', 'inquiry_summary', 'generated_topic_id',
   'generated_topic_label', 'end_user_id', 'agent_handle_time', 'bot_handle_time', 'record_last_updated', 'generated_topic_v2_id',
   'generated_topic_v2_title', 'generated_topic_v2_desc', 'generated_topic_v2_parent_id', 'used_coaching', 'classifications',
-  'used_articles', 'used_playbooks', 'last_agent_id', 'last_agent_name',
+  'used_articles', 'used_playbooks', 'last_agent_id', 'last_agent_name', 'changeset_id', 'handoffs',
 ];
 const MESSAGE_FIELDS = [
   '_id', 'conversation_id', 'date_created', 'answer_title', 'message_data', 'recipient', 'sender', 'review', 'chatter_id',
@@ -43,6 +44,10 @@ describe('conversation records', () => {
         ['used_playbooks', c.used_playbooks.every((p) => keys(p) === 'id,name,playbook_execution_id,outcome_status')],
         ['used_coaching', c.used_coaching.every((k) => keys(k) === 'id,entity_name,coaching_type,coaching_instructions,coaching_intent')],
         ['classifications', c.classifications.every((t) => keys(t) === 'topic_id,topic_name,intents' && t.intents.every((i) => keys(i) === 'intent_id,intent_name,status'))],
+        ['changeset_id', c.changeset_id === 'baseline' || HEX24.test(c.changeset_id)],
+        ['one handoff exactly when escalated', c.handoffs.length === (c.is_escalated ? 1 : 0)],
+        ['handoff fields', c.handoffs.every((h) => keys(h) === 'outcome_status,reason_code,reasoning' && (h.reason_code === null) === (h.reasoning === null))],
+        ['reason codes only from 2026-10-07', c.handoffs.every((h) => (h.reason_code !== null) === (micros(c.date_created) >= REASON_CODES_FROM_US))],
       ];
       return checks.filter(([, ok]) => !ok).map(([what]) => `${c._id}: ${what}`);
     });
@@ -66,6 +71,19 @@ describe('conversation records', () => {
     expect(conversations.some((c) => typeof c.csat.score === 'number')).toBe(true);
     expect(new Set(conversations.map((c) => c._id)).size).toBe(conversations.length);
     expect(conversations.every((c) => c.metavariables.initialurl?.startsWith('https://www.acme.com/'))).toBe(true);
+  });
+
+  it('carry changeset_id, mostly baseline, and handoffs whose reason codes start on 2026-10-07', async () => {
+    const mock = await start({ conversations: 1500, now: () => Date.parse('2026-11-15T00:00:00Z') });
+    const conversations = conversationsOf(mock);
+    const baseline = share(conversations, (c) => c.changeset_id === 'baseline');
+    expect(baseline).toBeGreaterThan(0.7);
+    expect(baseline).toBeLessThan(1);
+    const handoffs = conversations.flatMap((c) => c.handoffs.map((h) => ({ ...h, created: c.date_created })));
+    expect(handoffs.length).toBeGreaterThan(50);
+    expect(handoffs.some((h) => h.reason_code === null)).toBe(true);
+    expect(handoffs.some((h) => h.reason_code !== null)).toBe(true);
+    for (const h of handoffs) expect(h.reason_code === null, h.created).toBe(micros(h.created) < REASON_CODES_FROM_US);
   });
 
   it('let a few records carry an undocumented field, unless told not to', async () => {
