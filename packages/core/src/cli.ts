@@ -3,12 +3,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import type { ConfiguredAirbyteCatalog } from './generated/protocol.js';
-import { asConnectorError, ConfigError, quoteInput, type ConnectorError } from './errors.js';
+import { asConnectorError, ConfigError, quoteInput, StreamUnavailableError, type ConnectorError } from './errors.js';
 import { MessageWriter } from './output.js';
 import { catalogProblem } from './protocol/catalog.js';
 import { airbyteStream, type SourceDefinition } from './source.js';
 import { parseStateInput } from './state-input.js';
-import { parseCheckpoint } from './incremental/state.js';
 
 const USAGE =
   'Usage: spec | check --config CONFIG.json | discover --config CONFIG.json | read --config CONFIG.json --catalog CATALOG.json [--state STATE.json]  (--debug on any)';
@@ -65,7 +64,7 @@ async function dispatch<Config>(def: SourceDefinition<Config>, argv: string[], o
     case 'check': {
       try {
         const path = required('config');
-        const config = def.parseConfig(readJsonFile(path, 'config'), path);
+        const config = def.parseConfig(readJsonFile(path, 'config'), path, out);
         await def.check(config, out);
         out.connectionStatus({ status: 'SUCCEEDED' });
       } catch (error) {
@@ -75,7 +74,7 @@ async function dispatch<Config>(def: SourceDefinition<Config>, argv: string[], o
     }
     case 'discover': {
       const path = required('config');
-      const config = def.parseConfig(readJsonFile(path, 'config'), path);
+      const config = def.parseConfig(readJsonFile(path, 'config'), path, out);
       out.catalog({ streams: def.streams(config, out).map(airbyteStream) });
       return 0;
     }
@@ -93,7 +92,7 @@ async function read<Config>(
   statePath: string | undefined,
   out: MessageWriter,
 ): Promise<number> {
-  const config = def.parseConfig(readJsonFile(configPath, 'config'), configPath);
+  const config = def.parseConfig(readJsonFile(configPath, 'config'), configPath, out);
   const catalog = readJsonFile(catalogPath, 'catalog');
   const problem = catalogProblem(catalog);
   if (problem) throw new ConfigError(`The catalog file ${catalogPath} is not a valid configured catalog: ${problem}.`);
@@ -108,20 +107,22 @@ async function read<Config>(
         `The catalog ${catalogPath} selects stream ${quoteInput(name)}, which this source does not have (it has ${[...streams.keys()].join(', ')}).`,
       );
     }
-    if (c.sync_mode !== 'full_refresh' && c.sync_mode !== 'incremental') {
-      throw new ConfigError(`The catalog ${catalogPath} asks for sync mode ${quoteInput(c.sync_mode)} on stream "${name}"; use full_refresh or incremental.`);
+    const stream = streams.get(name)!;
+    if (!stream.syncModes.includes(c.sync_mode)) {
+      throw new ConfigError(
+        `The catalog ${catalogPath} asks for sync mode ${quoteInput(c.sync_mode)} on stream "${name}"; it supports ${stream.syncModes.join(' and ')}.`,
+      );
     }
     if (seen.has(name)) throw new ConfigError(`The catalog ${catalogPath} selects stream "${name}" twice.`);
     seen.add(name);
   }
   const states = statePath ? parseStateInput(readTextFile(statePath, 'state'), statePath) : new Map<string, unknown>();
   // A bad checkpoint must fail before any stream emits a record, not halfway through the read.
-  for (const c of configured) {
-    if (c.sync_mode === 'incremental') parseCheckpoint(states.get(c.stream.name), c.stream.name, statePath ?? '--state');
-  }
+  for (const c of configured) streams.get(c.stream.name)!.checkState(states.get(c.stream.name), c.sync_mode, statePath ?? '--state');
 
-  // Streams run side by side (they share the pacer); one failing does not stop the others, whose
-  // checkpoints stay valid, but the read exits non-zero.
+  // Streams run side by side (they share the pacers); one failing does not stop the others, whose
+  // checkpoints stay valid, but the read exits non-zero. A stream whose API the account lacks is
+  // skipped with a warning and does not fail the read.
   const results = await Promise.all(
     configured.map(async (c) => {
       const stream = streams.get(c.stream.name)!;
@@ -132,6 +133,11 @@ async function read<Config>(
         return true;
       } catch (error) {
         const failure: ConnectorError = asConnectorError(error);
+        if (failure instanceof StreamUnavailableError) {
+          out.warn(`${stream.name}: skipped. ${failure.message}`);
+          out.streamStatus(stream.name, 'INCOMPLETE');
+          return true;
+        }
         out.streamStatus(stream.name, 'INCOMPLETE');
         if (out.debugEnabled && failure.cause instanceof Error && failure.cause.stack) out.debug(failure.cause.stack);
         out.error(failure, stream.name);

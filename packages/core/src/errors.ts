@@ -28,6 +28,14 @@ export class TransientError extends ConnectorError {
   }
 }
 
+/**
+ * The API a stream reads is not available to this account (not enabled, a beta it lacks): the
+ * stream is skipped with a warning and ends INCOMPLETE, and the other streams read on.
+ */
+export class StreamUnavailableError extends ConnectorError {
+  readonly failureType = 'config_error' as const;
+}
+
 /** A bug or an API behaving in a way the connector cannot safely handle. */
 export class SystemError extends ConnectorError {
   readonly failureType = 'system_error' as const;

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runSource } from '../src/cli.js';
-import { ConfigError, TransientError } from '../src/errors.js';
-import { runIncrementalStream } from '../src/incremental/run-stream.js';
+import { ConfigError, StreamUnavailableError, TransientError } from '../src/errors.js';
+import { listStream, windowedStream } from '../src/read/stream.js';
 import { clearSecrets, registerSecret } from '../src/secrets.js';
 import { type SourceDefinition, type StreamDefinition } from '../src/source.js';
 import { capture, invalidLines } from './helpers/capture.js';
 import { FakeAda, type FakeRecord } from './helpers/fake-ada.js';
+import { FakeList, type Item } from './helpers/fake-list.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'core-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +33,39 @@ interface Config {
 const schema = { type: 'object', properties: { id: { type: 'string' }, ts: { type: 'string' } } };
 
 function stream(name: string, read: StreamDefinition['read']): StreamDefinition {
-  return { name, jsonSchema: schema, cursorField: 'ts', primaryKey: 'id', read };
+  return { name, jsonSchema: schema, cursorField: 'ts', primaryKey: [['id']], syncModes: ['full_refresh', 'incremental'], checkState: () => undefined, read };
+}
+
+const THINGS: Item[] = Array.from({ length: 7 }, (_, i) => ({ id: `t${i}`, part: i < 4 ? 'x' : 'y' }));
+
+/** A full-refresh list in two partitions, through core's declaration. */
+function things(): StreamDefinition {
+  return listStream<Item, string>({
+    name: 'things',
+    jsonSchema: schema,
+    primaryKey: [['id']],
+    partitions: [
+      { key: 'part=x', value: 'x' },
+      { key: 'part=y', value: 'y' },
+    ],
+    fetcher: new FakeList(THINGS, 3),
+  });
+}
+
+/** The fake API as a windowed stream, through core's declaration. */
+function items(): StreamDefinition {
+  const api = new FakeAda(ITEMS, 3);
+  return windowedStream<FakeRecord>({
+    name: 'items',
+    jsonSchema: schema,
+    primaryKey: [['id']],
+    cursorField: 'ts',
+    order: 'ascending',
+    concurrency: 1,
+    range: { startMs: T, endMs: T + 6000, lookbackMs: 0, floorMs: 0, windowMs: 4000, floorReason: 'the test API keeps everything' },
+    fetcher: { fetch: (window, next) => api.fetchPage(next === undefined ? { window } : { window, next }) },
+    stats: () => ({ requests: 1, rateLimitWaitMs: 0 }),
+  });
 }
 
 function fakeSource(): SourceDefinition<Config> {
@@ -54,24 +87,17 @@ function fakeSource(): SourceDefinition<Config> {
       if (config.apiKey.startsWith('bad')) throw new ConfigError(`Ada rejected the API key ${config.apiKey}; create a new one.`);
     },
     streams: () => [
-      stream('items', (ctx) =>
-        runIncrementalStream(ctx, {
-          source: new FakeAda(ITEMS, 3),
-          startMs: T,
-          endMs: T + 6000,
-          lookbackMs: 0,
-          floorMs: 0,
-          windowMs: 4000,
-          floorReason: 'the test API keeps everything',
-          stats: () => ({ requests: 1, rateLimitWaitMs: 0 }),
-        }),
-      ),
+      items(),
       stream('flaky', async () => {
         throw new TransientError('Ada is unavailable; try again later.', { cause: new Error('socket hang up') });
       }),
       stream('buggy', async () => {
         throw new TypeError("Cannot read properties of undefined (reading 'id')");
       }),
+      stream('gone', async () => {
+        throw new StreamUnavailableError('The things API is not enabled for this account (HTTP 404).');
+      }),
+      things(),
     ],
   };
 }
@@ -161,7 +187,15 @@ describe('runSource', () => {
     expect(r.code).toBe(0);
     expect(r.messages.map((m) => m.type)).toEqual(['CATALOG']);
     const streams = r.messages[0]!.catalog.streams;
-    expect(streams.map((s: { name: string }) => s.name)).toEqual(['items', 'flaky', 'buggy']);
+    expect(streams.map((s: { name: string }) => s.name)).toEqual(['items', 'flaky', 'buggy', 'gone', 'things']);
+    expect(streams[4]).toEqual({
+      name: 'things',
+      json_schema: schema,
+      supported_sync_modes: ['full_refresh'],
+      source_defined_cursor: false,
+      source_defined_primary_key: [['id']],
+      is_resumable: true,
+    });
     expect(streams[0]).toMatchObject({
       supported_sync_modes: ['full_refresh', 'incremental'],
       source_defined_cursor: true,
@@ -280,6 +314,43 @@ describe('runSource', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]!.stream_descriptor).toEqual({ name: 'flaky' });
     expect(r.invalid).toEqual([]);
+  });
+
+  it('skips a stream whose API the account lacks: a WARN, INCOMPLETE, no error, and the read exits 0', async () => {
+    const r = await cli(['read', '--config', config(), '--catalog', file(catalog({ name: 'items' }, { name: 'gone' }))]);
+    expect(r.code).toBe(0);
+    expect(r.invalid).toEqual([]);
+    expect(statuses(r.messages).filter((s) => s.startsWith('gone:'))).toEqual(['gone:STARTED', 'gone:INCOMPLETE']);
+    expect(statuses(r.messages).filter((s) => s.startsWith('items:'))).toEqual(['items:STARTED', 'items:RUNNING', 'items:COMPLETE']);
+    expect(errorsOf(r.messages)).toEqual([]);
+    const warnings = r.messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => m.log.message);
+    expect(warnings).toEqual(['gone: skipped. The things API is not enabled for this account (HTTP 404).']);
+  });
+
+  it('reads a full-refresh list page by page, checkpointing its position, and resumes from it', async () => {
+    const r = await cli(['read', '--config', config(), '--catalog', file(catalog({ name: 'things', mode: 'full_refresh' }))]);
+    expect(r.code).toBe(0);
+    expect(r.invalid).toEqual([]);
+    expect(r.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(THINGS.map((t) => t.id));
+    const states = r.messages.filter((m) => m.type === 'STATE').map((m) => m.state.stream.stream_state);
+    expect(states).toEqual([
+      { partition: 'part=x', next_page: '/list?part=x&cursor=t3' },
+      { partition: 'part=y' },
+      { __ab_full_refresh_sync_complete: true },
+    ]);
+    const state = file([{ type: 'STREAM', stream: { stream_descriptor: { name: 'things' }, stream_state: states[0] } }]);
+    const resumed = await cli(['read', '--config', config(), '--catalog', file(catalog({ name: 'things', mode: 'full_refresh' })), '--state', state]);
+    expect(resumed.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['t3', 't4', 't5', 't6']);
+  });
+
+  it('refuses incremental on a full-refresh-only stream before reading anything', async () => {
+    const r = await cli(['read', '--config', config(), '--catalog', file(catalog({ name: 'items' }, { name: 'things' }))]);
+    expect(r.code).toBe(1);
+    expect(r.messages.filter((m) => m.type === 'RECORD')).toEqual([]);
+    const errors = errorsOf(r.messages);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ failure_type: 'config_error' });
+    expect(errors[0]!.message).toMatch(/asks for sync mode "incremental" on stream "things"; it supports full_refresh/);
   });
 
   it('turns an unexpected error into a system_error without a stack trace', async () => {

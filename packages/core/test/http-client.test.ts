@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, type ConnectorError, TransientError } from '../src/errors.js';
-import { HttpClient, type HttpClientOptions } from '../src/http/client.js';
+import { HttpClient, type HttpClientOptions, type JsonResponse } from '../src/http/client.js';
 import { Pacer } from '../src/http/pacer.js';
 import { capture } from './helpers/capture.js';
 import {
@@ -21,18 +21,17 @@ class UnauthorizedError extends ConfigError {}
 class UnreachableError extends ConfigError {}
 
 interface Harness {
-  client: HttpClient;
+  /** The client, every request paced by the harness's pacer under the given key. */
+  client: { getJson<T>(url: string, key: string): Promise<JsonResponse<T>> };
   pacer: Pacer;
   logs: string[];
   httpErrors: Array<{ status: number; body: string; url: URL }>;
 }
 
-function harness(overrides: Partial<HttpClientOptions> = {}): Harness {
-  const pacer = new Pacer({ perSecond: 1000, perMinute: 100_000, perDay: 1_000_000 });
+function harness({ pacer = new Pacer({ perSecond: 1000, perMinute: 100_000, perDay: 1_000_000 }), ...overrides }: Partial<HttpClientOptions> & { pacer?: Pacer } = {}): Harness {
   const logs: string[] = [];
   const httpErrors: Harness['httpErrors'] = [];
-  const client = new HttpClient({
-    pacer,
+  const http = new HttpClient({
     headers: { authorization: AUTH, accept: 'application/json' },
     log: { debug: (m) => logs.push(`DEBUG ${m}`), warn: (m) => logs.push(`WARN ${m}`) },
     maxRetries: 3,
@@ -46,6 +45,7 @@ function harness(overrides: Partial<HttpClientOptions> = {}): Harness {
     describeUnreachable: (host, code) => new UnreachableError(`Cannot reach ${host} (${code}); check the instance URL.`),
     ...overrides,
   });
+  const client = { getJson: <T>(url: string, key: string) => http.getJson<T>(url, { pacer, key }) };
   return { client, pacer, logs, httpErrors };
 }
 
@@ -206,19 +206,23 @@ describe('HttpClient', () => {
     expect(pacer.statsFor(KEY).requests).toBe(s.requests.length);
   });
 
-  it('tells the pacer when each attempt actually went out', async () => {
+  it('tells the pacer when each attempt actually went out, and when the answered one was answered', async () => {
     const s = await serve([json(503, {}), truncatedJson(), ok]);
     const { client, pacer } = harness();
     const acquire = pacer.acquire.bind(pacer);
-    const slots: Array<{ grantedAt: number; sent: number[] }> = [];
+    const slots: Array<{ grantedAt: number; sent: number[]; answered: Array<[number, number]> }> = [];
     vi.spyOn(pacer, 'acquire').mockImplementation(async (key: string) => {
       const slot = await acquire(key);
-      const record = { grantedAt: Date.now(), sent: [] as number[] };
+      const record = { grantedAt: Date.now(), sent: [] as number[], answered: [] as Array<[number, number]> };
       slots.push(record);
       return {
         sentAt: (ms: number) => {
           record.sent.push(ms);
           slot.sentAt(ms);
+        },
+        answered: (sentMs: number, answeredMs: number) => {
+          record.answered.push([sentMs, answeredMs]);
+          slot.answered(sentMs, answeredMs);
         },
       };
     });
@@ -232,6 +236,11 @@ describe('HttpClient', () => {
         expect(ms).toBeLessThanOrEqual(done);
       }
     }
+    // The attempt that got its answer through (the last) reports it; the answer came after it left.
+    const [sent, answered] = slots[2]!.answered[0]!;
+    expect(sent).toBeGreaterThanOrEqual(slots[2]!.grantedAt - 1);
+    expect(answered).toBeGreaterThanOrEqual(sent);
+    expect(answered).toBeLessThanOrEqual(done);
   });
 
   it('paces retries against the per-second limit too', async () => {
@@ -256,7 +265,7 @@ describe('HttpClient', () => {
 
   it('never lets the Authorization header value into errors, their causes or the logs', async () => {
     const errors: unknown[] = [];
-    const scenarios: Array<[Handler[], Partial<HttpClientOptions>]> = [
+    const scenarios: Array<[Handler[], Partial<HttpClientOptions> & { pacer?: Pacer }]> = [
       [[json(500, { error: 'boom' })], { maxRetries: 1 }],
       [[json(401, { error: 'unauthorized' })], {}],
       [[truncatedJson()], { maxRetries: 1 }],

@@ -44,6 +44,41 @@ function maxInWindow(times: number[], windowMs: number): number {
 }
 
 describe('Pacer', () => {
+  it('counts every key against one per-second window with perSecondScope "all", keeping stats per key', async () => {
+    const p = pacer({ perSecond: 2, perSecondScope: 'all' });
+    const grants = await grantTimes(p, ['a', 'b', 'c', 'a', 'b', 'c']);
+    expect(maxInWindow(grants.map((g) => g.at), 1000)).toBe(2);
+    expect(p.statsFor('a').requests).toBe(2);
+    expect(p.statsFor('c').requests).toBe(2);
+  });
+
+  it('counts a request answered late as if it reached the server late, once a quicker answer shows the delay was a queue', async () => {
+    const p = pacer({ perSecond: 10 });
+    // Three requests sit 250 ms in the server's queue; seven more, sent as they come back, are answered in 5 ms.
+    const first = await Promise.all(Array.from({ length: 3 }, () => p.acquire('a')));
+    await vi.advanceTimersByTimeAsync(250);
+    for (const slot of first) slot.answered(T0, T0 + 250);
+    for (let i = 0; i < 7; i++) (await p.acquire('a')).answered(T0 + 250, T0 + 255);
+    const grants = await grantTimes(p, ['a']);
+    // The first three may have been counted 245 ms after they left: the eleventh waits for that too.
+    expect(grants[0]!.at).toBeGreaterThanOrEqual(1245);
+    expect(grants[0]!.at).toBeLessThanOrEqual(1245 + 100);
+  });
+
+  it('moves nothing for latency that is the same for every request', async () => {
+    const p = pacer({ perSecond: 10 });
+    const slots = await Promise.all(Array.from({ length: 10 }, () => p.acquire('a')));
+    for (const slot of slots) slot.answered(T0, T0 + 300);
+    const grants = await grantTimes(p, ['a']);
+    expect(grants[0]!.at).toBeLessThanOrEqual(1000 + 100);
+  });
+
+  it('has no daily window when perDay is Infinity', async () => {
+    const p = pacer({ perSecond: 1000, perMinute: 1_000_000, perDay: Infinity, maxWaitMs: 1 });
+    const grants = await grantTimes(p, Array.from({ length: 50 }, () => 'a'));
+    expect(grants.every((g) => g.at === 0)).toBe(true);
+  });
+
   it('grants immediately while under every limit', async () => {
     const p = pacer({ perSecond: 3 });
     const grants = await grantTimes(p, ['a', 'a', 'a']);

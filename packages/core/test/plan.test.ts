@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundarySet } from '../src/incremental/boundary.js';
-import { planWindows, type PlanInput } from '../src/incremental/plan.js';
+import { BoundarySet } from '../src/read/boundary.js';
+import { planWindows, type PlanInput } from '../src/read/windows.js';
 import { formatSecond } from '../src/time.js';
 
 const T = Date.UTC(2026, 2, 1, 0, 0, 0);

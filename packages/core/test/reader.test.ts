@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SystemError } from '../src/errors.js';
-import { planWindows, type ReadPlan } from '../src/incremental/plan.js';
-import { readWindows, type PageResult, type PagedSource } from '../src/incremental/reader.js';
-import { parseCheckpoint, type StreamCheckpoint } from '../src/incremental/state.js';
+import { parseCheckpoint, type StreamCheckpoint } from '../src/read/window-state.js';
+import { planWindows, type ReadPlan } from '../src/read/windows.js';
 import { compareTimestamps, floorSecondMs, formatSecond } from '../src/time.js';
-import { FakeAda, type FakeRecord } from './helpers/fake-ada.js';
+import { FakeAda, readTimeWindows, type FakeRecord, type PageResult, type PagedSource } from './helpers/fake-ada.js';
 
 const T = Date.UTC(2026, 2, 1, 10, 0, 0);
 const S = 1000;
@@ -23,7 +22,7 @@ interface Run {
   total: number;
 }
 
-/** Runs readWindows, recording everything the sink and the source see, in order. */
+/** Runs readTimeWindows, recording everything the sink and the source see, in order. */
 async function run<R extends FakeRecord>(
   source: PagedSource<R>,
   plan: ReadPlan,
@@ -45,7 +44,7 @@ async function run<R extends FakeRecord>(
     },
     ...(source.widen ? { widen: (link: string) => source.widen!(link) } : {}),
   };
-  const total = await readWindows(recording, plan, previous, {
+  const total = await readTimeWindows(recording, plan, previous, {
     emit: (records) => {
       const ids = records.map((r) => r.id);
       emitted.push(...ids);
@@ -131,7 +130,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
 
 const ada = (s: Scenario) => new FakeAda(s.records, s.pageSize, s.maxPageSize !== undefined ? { maxPageSize: s.maxPageSize } : {});
 
-describe('readWindows against an Ada-like paged source', () => {
+describe('the window cursor against an Ada-like paged source', () => {
   it('emits every record in range exactly once, for every page size', async () => {
     // Seconds 0..9 with runs of 1..4 records per second, several sharing a timestamp exactly.
     const records: FakeRecord[] = [];
@@ -164,7 +163,7 @@ describe('readWindows against an Ada-like paged source', () => {
     const records = [rec('a', 1, 1), rec('b', 1, 2), rec('c', 1, 3), rec('d', 2)];
     const s: Scenario = { records, pageSize: 3, windowMs: 100 * S, startMs: T, endMs: T + 5 * S };
     const emitted: string[] = [];
-    const error = await readWindows(new FakeAda(records, 3), planFor(s), undefined, {
+    const error = await readTimeWindows(new FakeAda(records, 3), planFor(s), undefined, {
       emit: (rs) => emitted.push(...rs.map((r) => r.id)),
       checkpoint: () => {},
       pageDone: async () => {},
@@ -336,7 +335,7 @@ function claims(checkpoint: StreamCheckpoint, r: FakeRecord): boolean {
   );
 }
 
-describe('readWindows with concurrent windows', () => {
+describe('the window cursor with concurrent windows', () => {
   it('emits each record once, every checkpoint claims exactly what was emitted, and resuming from any emits exactly the rest', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, fc.integer({ min: 2, max: 4 }), fc.array(fc.nat(6), { minLength: 1, maxLength: 16 }), async (s, concurrency, delays) => {
@@ -411,7 +410,7 @@ describe('readWindows with concurrent windows', () => {
     let lastCheckpoint: StreamCheckpoint | undefined;
     let emittedAtLast: string[] = [];
     await expect(
-      readWindows(source, planFor(s), undefined, {
+      readTimeWindows(source, planFor(s), undefined, {
         emit: (rs) => emitted.push(...rs.map((r) => r.id)),
         checkpoint: (cp) => {
           lastCheckpoint = structuredClone(cp);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import { parseCheckpoint } from '../src/incremental/state.js';
+import { parseCheckpoint } from '../src/read/window-state.js';
 import { parseStateInput } from '../src/state-input.js';
 
 const FILE = '/tmp/some/state.json';

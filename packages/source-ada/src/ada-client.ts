@@ -1,29 +1,55 @@
-import { ConfigError, HttpClient, Pacer, SystemError, TransientError, type ConnectorError, type MessageWriter } from '@ada-airbyte/core';
+import {
+  ConfigError,
+  HttpClient,
+  StreamUnavailableError,
+  SystemError,
+  TransientError,
+  type ConnectorError,
+  type MessageWriter,
+  type Pacer,
+} from '@ada-airbyte/core';
 import { apiOrigin, type AdaConfig } from './config.js';
+import { groupPacers, type ApiGroup } from './rate-limits.js';
 
-export type ExportEndpoint = 'conversations' | 'messages';
-
-/** Ada's export envelope; older docs called `data` `items`, and v1.4 put the link at the top level. */
-interface ExportEnvelope {
+/**
+ * Ada's envelopes: `{data, meta: {next_page_uri}}` on the export, `{data, meta: {next_page_url}}` on
+ * the other lists (some leave `meta` out). Older export docs called `data` `items`, and v1.4 put the
+ * link at the top level.
+ */
+interface Envelope {
   data?: unknown;
   items?: unknown;
-  meta?: { next_page_uri?: unknown } | null;
+  meta?: { next_page_url?: unknown; next_page_uri?: unknown } | null;
   next_page_uri?: unknown;
 }
 
-export interface ExportPage {
-  records: Record<string, unknown>[];
+export interface AdaPage {
+  /** As Ada sent them: normalizeRecords checks that each is an object. */
+  records: unknown[];
+  /** The next page's link pointed at the configured origin; undefined when null, empty or missing. */
   next: string | undefined;
   url: string;
 }
 
+/** Which budget a request spends, and the key it is counted under (its stream). */
+export interface AdaPace {
+  group: ApiGroup;
+  key: string;
+}
+
+/** Ada refused a request as malformed (HTTP 400): for a saved link, a position Ada no longer knows. */
+export class AdaRequestRefused extends ConfigError {}
+
+const EXPORT_PATH = '/api/v2/export/';
+const AUDIT_LOG_PATH = '/api/v2/analytics/audit-log/';
+
 /**
- * Ada's Data Export API over core's HttpClient: URLs, the envelope, and Ada's error bodies turned
- * into sentences that say what to fix.
+ * Ada's APIs over core's HttpClient: URLs, envelopes, one pacer per API group, and Ada's error
+ * bodies turned into sentences that say what to fix.
  */
 export class AdaClient {
   readonly origin: string;
-  readonly pacer: Pacer;
+  readonly pacers: Record<ApiGroup, Pacer>;
   private readonly http: HttpClient;
 
   constructor(
@@ -32,13 +58,8 @@ export class AdaClient {
     opts: { maxRetries?: number } = {},
   ) {
     this.origin = apiOrigin(config);
-    this.pacer = new Pacer({
-      perSecond: config.requests_per_second,
-      perMinute: config.requests_per_minute,
-      perDay: config.requests_per_day,
-    });
+    this.pacers = groupPacers(config);
     this.http = new HttpClient({
-      pacer: this.pacer,
       headers: {
         authorization: `Bearer ${config.api_key}`,
         accept: 'application/json',
@@ -51,52 +72,57 @@ export class AdaClient {
     });
   }
 
-  firstPageUrl(endpoint: ExportEndpoint, param: 'updated' | 'created', since: string, to: string, pageSize: number): string {
-    const url = new URL(`/api/v2/export/${endpoint}`, this.origin);
-    url.searchParams.set(`${param}_since`, since);
-    url.searchParams.set(`${param}_to`, to);
-    url.searchParams.set('page_size', String(pageSize));
+  /** `path` on the configured origin with `params` in order. */
+  url(path: string, params: Record<string, string> = {}): string {
+    const url = new URL(path, this.origin);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
     return url.toString();
   }
 
   /**
    * A next link as Ada gave it (absolute or relative), pointed at the configured origin: the path
-   * and query are Ada's, but the bearer token only ever goes to the host the user configured.
+   * and query are Ada's, verbatim, but the bearer token only ever goes to the host the user configured.
    */
   resolveLink(link: string): string {
     const parsed = new URL(link, this.origin);
     return new URL(parsed.pathname + parsed.search, this.origin).toString();
   }
 
-  async fetchPage(endpoint: ExportEndpoint, url: string): Promise<ExportPage> {
-    const response = await this.http.getJson<ExportEnvelope>(url, endpoint);
+  async fetchPage(url: string, pace: AdaPace): Promise<AdaPage> {
+    const response = await this.http.getJson<Envelope>(url, { pacer: this.pacers[pace.group], key: pace.key });
     const body = response.body;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new SystemError(`Ada answered ${endpoint} with a ${Array.isArray(body) ? 'list' : typeof body} instead of an object with "data".`);
+      throw new SystemError(`Ada answered ${pace.key} with a ${Array.isArray(body) ? 'list' : typeof body} instead of an object with "data".`);
     }
     const list = body.data ?? body.items ?? [];
-    if (!Array.isArray(list)) throw new SystemError(`Ada's ${endpoint} response has a "data" that is not a list.`);
-    const link = body.meta?.next_page_uri ?? body.next_page_uri;
+    if (!Array.isArray(list)) throw new SystemError(`Ada's ${pace.key} response has a "data" that is not a list.`);
+    const link = body.meta?.next_page_url ?? body.meta?.next_page_uri ?? body.next_page_uri;
     const next = typeof link === 'string' && link.trim() !== '' ? this.resolveLink(link) : undefined;
-    return { records: list as Record<string, unknown>[], next, url };
+    return { records: list, next, url };
   }
 
   private describeHttpError(status: number, body: string, url: URL): ConnectorError {
     const detail = adaErrorMessage(body);
     const said = detail ? `: ${detail}` : '';
+    const exportApi = url.pathname.startsWith(EXPORT_PATH);
     switch (status) {
       case 401:
         return new ConfigError(`Ada rejected the API key (HTTP 401${said}); check api_key: it must be an active Ada Platform API key.`);
       case 403:
-        return new ConfigError(
-          `Ada refused access to the Data Export API (HTTP 403${said}); check that the API key's organisation has the Data Export add-on.`,
-        );
+        return exportApi
+          ? new ConfigError(`Ada refused access to the Data Export API (HTTP 403${said}); check that the API key's organisation has the Data Export add-on.`)
+          : new StreamUnavailableError(`Ada refused access to ${url.pathname} (HTTP 403${said}): this Ada account does not have that feature.`);
       case 404:
+        if (url.pathname.startsWith(AUDIT_LOG_PATH)) {
+          return new StreamUnavailableError(`Ada's audit log API is not enabled for this account (HTTP 404${said}).`);
+        }
         return new ConfigError(
           `Ada has no ${url.pathname} for this AI Agent (HTTP 404${said}); check handle "${this.config.handle}" and region "${this.config.region}"${this.config.base_url ? ` and base_url ${this.config.base_url}` : ''}.`,
         );
       case 400:
-        return new ConfigError(`Ada rejected the request ${url.pathname}${url.search} (HTTP 400${said}); check start_date, end_date and page_size.`);
+        return new AdaRequestRefused(
+          `Ada rejected the request ${url.pathname}${url.search} (HTTP 400${said})` + (exportApi ? '; check start_date, end_date and page_size.' : '.'),
+        );
       default:
         return new ConfigError(`Ada answered HTTP ${status} for ${url.pathname}${said}.`);
     }

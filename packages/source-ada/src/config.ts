@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, normalizeTimestamp, registerSecret } from '@ada-airbyte/core';
+import { ConfigError, normalizeTimestamp, quoteInput, registerSecret, type MessageWriter } from '@ada-airbyte/core';
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const HANDLE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -46,9 +46,9 @@ export const configSchema = z
       .default(DEFAULT_LOOKBACK_MINUTES)
       .meta({ title: 'Lookback window (minutes)', description: 'Each incremental read re-reads this many minutes before its saved cursor, to catch records that arrive late.', order: 6 }),
     page_size: z.number().int().min(100).max(10000).default(10000).meta({ title: 'Page size', description: 'Records per request (100 to 10000).', order: 7 }),
-    requests_per_second: z.number().positive().default(10).meta({ title: 'Requests per second', description: 'Per endpoint, in any rolling second.', order: 8 }),
-    requests_per_minute: z.number().positive().default(100).meta({ title: 'Requests per minute', description: 'For the whole process, in any rolling 60 seconds.', order: 9 }),
-    requests_per_day: z.number().positive().default(15000).meta({ title: 'Requests per day', description: 'For the whole process, in any rolling 24 hours.', order: 10 }),
+    requests_per_second: z.number().positive().default(10).meta({ title: 'Requests per second', description: 'Data Export API (conversations, messages): per endpoint, in any rolling second. Ada\'s other APIs are paced to their own published limits.', order: 8 }),
+    requests_per_minute: z.number().positive().default(100).meta({ title: 'Requests per minute', description: 'Data Export API: for both endpoints together, in any rolling 60 seconds.', order: 9 }),
+    requests_per_day: z.number().positive().default(15000).meta({ title: 'Requests per day', description: 'Data Export API: for both endpoints together, in any rolling 24 hours.', order: 10 }),
     window_concurrency: z
       .number()
       .int()
@@ -92,7 +92,7 @@ export function connectionSpecification(): Record<string, unknown> {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-export function parseConfig(raw: unknown, source: string): AdaConfig {
+export function parseConfig(raw: unknown, source: string, out?: MessageWriter): AdaConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`The config file ${source} must hold a JSON object with at least api_key and handle.`);
   }
@@ -108,11 +108,48 @@ export function parseConfig(raw: unknown, source: string): AdaConfig {
     throw new ConfigError(`The config field "${field}" is invalid: it must be ${RULES[field] ?? issue.message}.`);
   }
   const config = result.data;
+  if (out) warnUnknownFields(raw as Record<string, unknown>, out);
   if (config.base_url !== undefined) checkBaseUrl(config.base_url);
   if (config.start_date && config.end_date && Date.parse(config.end_date) <= Date.parse(config.start_date)) {
     throw new ConfigError('The config field "end_date" must be later than "start_date".');
   }
   return config;
+}
+
+/**
+ * Fields the spec does not have are kept (the platform may add its own) but said out loud: a
+ * mistyped "pagesize" would otherwise leave page_size at its default without a word.
+ */
+function warnUnknownFields(raw: Record<string, unknown>, out: MessageWriter): void {
+  const known = Object.keys(configSchema.shape);
+  for (const field of Object.keys(raw)) {
+    if (known.includes(field)) continue;
+    const near = closest(field, known);
+    out.warn(`The config field ${quoteInput(field)} is not one source-ada knows and is ignored${near ? ` (did you mean "${near}"?)` : ''}.`);
+  }
+}
+
+/** The known name a typo most likely meant: the same letters but for case and separators, or at most 2 edits away. */
+function closest(field: string, known: readonly string[]): string | undefined {
+  const plain = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const exact = known.find((k) => plain(k) === plain(field));
+  if (exact) return exact;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(plain(field), plain(name));
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 function checkBaseUrl(value: string): void {

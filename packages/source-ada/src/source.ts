@@ -1,9 +1,21 @@
 import { ceilToSecond, floorToSecond, formatSecond, type MessageWriter, type SourceDefinition } from '@ada-airbyte/core';
 import { AdaClient } from './ada-client.js';
 import { connectionSpecification, parseConfig, type AdaConfig } from './config.js';
-import { readRange } from './read-range.js';
+import { readRanges } from './read-range.js';
+import { auditLogEvents } from './streams/audit_log_events.js';
+import { channels } from './streams/channels.js';
 import { conversations } from './streams/conversations.js';
+import { customInstructions } from './streams/custom_instructions.js';
+import { endUsers } from './streams/end_users.js';
+import { knowledgeArticles } from './streams/knowledge_articles.js';
+import { knowledgeSources } from './streams/knowledge_sources.js';
+import { knowledgeTags } from './streams/knowledge_tags.js';
 import { messages } from './streams/messages.js';
+import { platformIntegrations } from './streams/platform_integrations.js';
+import { playbooks } from './streams/playbooks.js';
+import { variables } from './streams/variables.js';
+import { webhookEventTypes } from './streams/webhook_event_types.js';
+import { webhooks } from './streams/webhooks.js';
 
 /** Check fails fast: a wrong host or key should not sit through a read's retry budget. */
 const CHECK_MAX_RETRIES = 2;
@@ -19,19 +31,32 @@ export const sourceAda: SourceDefinition<AdaConfig> = {
     const client = new AdaClient(config, out, { maxRetries: Math.min(CHECK_MAX_RETRIES, config.max_retries) });
     // The smallest authenticated export request: one page of the last hour of conversations.
     const now = Date.now();
-    const url = client.firstPageUrl(
-      'conversations',
-      'updated',
-      formatSecond(floorToSecond(now - 3_600_000)),
-      formatSecond(ceilToSecond(now)),
-      100,
-    );
-    await client.fetchPage('conversations', url);
+    const url = client.url('/api/v2/export/conversations', {
+      updated_since: formatSecond(floorToSecond(now - 3_600_000)),
+      updated_to: formatSecond(ceilToSecond(now)),
+      page_size: '100',
+    });
+    await client.fetchPage(url, { group: 'export', key: 'conversations' });
   },
   streams(config: AdaConfig, out: MessageWriter) {
     const client = new AdaClient(config, out);
     // One range for the whole read: "up to the moment it starts", the same for every stream.
-    const range = readRange(config);
-    return [conversations(config, client, range), messages(config, client, range)];
+    const ranges = readRanges(config);
+    return [
+      conversations(config, client, ranges),
+      messages(config, client, ranges),
+      knowledgeArticles(client),
+      knowledgeSources(client),
+      knowledgeTags(client),
+      endUsers(client),
+      platformIntegrations(client),
+      auditLogEvents(config, client, ranges),
+      webhooks(client),
+      webhookEventTypes(client),
+      channels(client),
+      variables(client),
+      customInstructions(client),
+      playbooks(client),
+    ];
   },
 };

@@ -74,6 +74,18 @@ describe('check', () => {
     expect(mock.stats().byEndpoint.conversations ?? 0).toBeGreaterThanOrEqual(1);
   });
 
+  it('warns about a config field it does not know, naming the one it probably meant, and still succeeds', async () => {
+    const run = await command('check', { ...mockConfig(mock), pagesize: 500, 'Max-Retries': 2, colour: 'blue' });
+    expectValidProtocol(run);
+    expect(run.messages.find((m) => m.type === 'CONNECTION_STATUS')!.connectionStatus!.status).toBe('SUCCEEDED');
+    const warnings = run.messages.filter((m) => m.type === 'LOG' && m.log!.level === 'WARN').map((m) => m.log!.message);
+    expect(warnings).toEqual([
+      'The config field "pagesize" is not one source-ada knows and is ignored (did you mean "page_size"?).',
+      'The config field "Max-Retries" is not one source-ada knows and is ignored (did you mean "max_retries"?).',
+      'The config field "colour" is not one source-ada knows and is ignored.',
+    ]);
+  });
+
   it('fails on a wrong key with a sentence about api_key, never echoing the key', async () => {
     const run = await command('check', mockConfig(mock, { api_key: 'wrong-key-1234567' }));
     const s = status(run);
@@ -129,12 +141,12 @@ describe('check', () => {
 });
 
 describe('discover', () => {
-  it('prints one CATALOG with both streams, cursors and primary keys', async () => {
+  it('prints one CATALOG with the export streams first, their cursors and primary keys', async () => {
     const run = await command('discover', mockConfig(mock));
     expectValidProtocol(run);
     expect(run.code).toBe(0);
     expect(run.messages.map((m) => m.type)).toEqual(['CATALOG']);
-    const streams = run.messages[0]!.catalog!.streams;
+    const streams = run.messages[0]!.catalog!.streams.slice(0, 2);
     expect(streams.map((s) => s.name)).toEqual(['conversations', 'messages']);
     for (const s of streams) {
       expect(s.supported_sync_modes).toEqual(['full_refresh', 'incremental']);
@@ -155,7 +167,7 @@ describe('discover', () => {
       'automated_resolution_classification', 'automated_resolution_classification_reason', 'inquiry_summary', 'generated_topic_id',
       'generated_topic_label', 'end_user_id', 'agent_handle_time', 'bot_handle_time', 'record_last_updated', 'generated_topic_v2_id',
       'generated_topic_v2_title', 'generated_topic_v2_desc', 'generated_topic_v2_parent_id', 'used_coaching', 'classifications',
-      'used_articles', 'used_playbooks', 'last_agent_id', 'last_agent_name']) {
+      'used_articles', 'used_playbooks', 'last_agent_id', 'last_agent_name', 'changeset_id', 'handoffs']) {
       expect(c, f).toHaveProperty(f);
     }
     expect(c.date_updated!.format).toBe('date-time');

@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ export function startMock(options: MockAdaOptions): Promise<MockAda> {
 }
 
 /** A config for the mock with pacing lifted (tests that check pacing set their own limits). */
-export function mockConfig(mock: MockAda, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function mockConfig(mock: Pick<MockAda, 'apiKey' | 'url'>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     api_key: mock.apiKey,
     handle: 'acme',
@@ -99,4 +100,105 @@ export function idsOf(run: ConnectorRun, stream: StreamName): string[] {
 
 export function sorted(values: Iterable<string>): string[] {
   return [...values].sort();
+}
+
+/** Every stream source-ada offers, with its primary key field and whether it can be read incrementally. */
+export const ALL_STREAMS: Record<string, { key: string; cursor?: string }> = {
+  conversations: { key: '_id', cursor: 'date_updated' },
+  messages: { key: '_id', cursor: 'date_created' },
+  knowledge_articles: { key: 'id' },
+  knowledge_sources: { key: 'id' },
+  knowledge_tags: { key: 'id' },
+  end_users: { key: 'end_user_id' },
+  platform_integrations: { key: 'id' },
+  audit_log_events: { key: 'id', cursor: 'timestamp' },
+  webhooks: { key: 'id' },
+  webhook_event_types: { key: 'name' },
+  channels: { key: 'id' },
+  variables: { key: 'id' },
+  custom_instructions: { key: 'id' },
+  playbooks: { key: 'id' },
+};
+
+/** A configured catalog as ada-sync makes one: incremental where the stream has a cursor, else full refresh. */
+export function catalogOf(streams: readonly string[] = Object.keys(ALL_STREAMS), mode: 'incremental' | 'full_refresh' = 'incremental') {
+  return {
+    streams: streams.map((name) => {
+      const { key, cursor } = ALL_STREAMS[name]!;
+      const incremental = mode === 'incremental' && cursor !== undefined;
+      return {
+        stream: {
+          name,
+          json_schema: {},
+          supported_sync_modes: cursor ? ['full_refresh', 'incremental'] : ['full_refresh'],
+          source_defined_cursor: cursor !== undefined,
+          ...(cursor ? { default_cursor_field: [cursor] } : {}),
+          source_defined_primary_key: [[key]],
+        },
+        sync_mode: incremental ? 'incremental' : 'full_refresh',
+        destination_sync_mode: incremental ? 'append_dedup' : 'overwrite',
+        primary_key: [[key]],
+        ...(incremental ? { cursor_field: [cursor] } : {}),
+      };
+    }),
+  };
+}
+
+/** Primary-key values a run emitted for a stream, in order. */
+export function keysOf(run: ConnectorRun, stream: string): string[] {
+  const key = ALL_STREAMS[stream]!.key;
+  return run.messages.filter((m) => m.type === 'RECORD' && m.record!.stream === stream).map((m) => String((m.record!.data as Record<string, unknown>)[key]));
+}
+
+/** Keys a run emitted that its last STATE for the stream covers: what a destination commits. */
+export function coveredKeys(run: ConnectorRun, stream: string): string[] {
+  const key = ALL_STREAMS[stream]!.key;
+  const keys: string[] = [];
+  let covered = 0;
+  for (const m of run.messages) {
+    if (m.type === 'RECORD' && m.record!.stream === stream) keys.push(String((m.record!.data as Record<string, unknown>)[key]));
+    if (m.type === 'STATE' && m.state!.stream!.stream_descriptor.name === stream) covered = keys.length;
+  }
+  return keys.slice(0, covered);
+}
+
+/** What a test needs of a mock-ada running in a process of its own (see fixtures/mock-process.mjs). */
+export interface MockProcess {
+  url: string;
+  apiKey: string;
+  ids(stream: string): Promise<string[]>;
+  stats(): Promise<ReturnType<MockAda['stats']>>;
+  close(): Promise<void>;
+}
+
+/** Starts mock-ada in its own process, its clock a second behind the wall clock (see startMock). */
+export async function startMockProcess(options: Omit<MockAdaOptions, 'now'>): Promise<MockProcess> {
+  const child = fork(fileURLToPath(new URL('./fixtures/mock-process.mjs', import.meta.url)), [JSON.stringify({ nowOffsetMs: -1000, ...options })]);
+  const pending = new Map<number, (result: unknown) => void>();
+  let nextId = 0;
+  const ready = new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`mock-ada process exited (${code}) before it was ready`)));
+    child.on('message', (m: { ready?: boolean; url: string; apiKey: string; id?: number; result?: unknown }) => {
+      if (m.ready) resolve(m);
+      else pending.get(m.id!)?.(m.result);
+    });
+  });
+  const { url, apiKey } = await ready;
+  const ask = <T>(cmd: string, stream?: string) =>
+    new Promise<T>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve as (result: unknown) => void);
+      child.send({ id, cmd, stream });
+    });
+  return {
+    url,
+    apiKey,
+    ids: (stream) => ask('ids', stream),
+    stats: () => ask('stats'),
+    close: async () => {
+      await ask('close');
+      await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+    },
+  };
 }

@@ -10,7 +10,6 @@ export interface HttpLogger {
 }
 
 export interface HttpClientOptions {
-  pacer: Pacer;
   headers: Record<string, string>;
   log: HttpLogger;
   /** Retries after the first attempt. */
@@ -33,9 +32,20 @@ export interface JsonResponse<T> {
   durationMs: number;
 }
 
-interface RequestContext extends Record<string, unknown> {
-  paceKey: string;
+/** Which budget a request spends: its Pacer, and the key (an endpoint) it counts under. */
+export interface Pace {
+  pacer: Pacer;
+  key: string;
+}
+
+/** The slot of the attempt in progress; an object of its own so that every copy of the context shares it. */
+interface Attempt {
   slot?: Slot;
+}
+
+interface RequestContext extends Record<string, unknown> {
+  pace: Pace;
+  attempt: Attempt;
   startedAt?: number;
 }
 
@@ -86,8 +96,8 @@ export class HttpClient {
               { retryAt: new Date(Date.now() + delay) },
             );
           }
-          // Other requests in flight must wait too, or they would just collect more 429s.
-          if (failure.status === 429) opts.pacer.pauseUntil(Date.now() + delay);
+          // Other requests of the same budget must wait too, or they would just collect more 429s.
+          if (failure.status === 429) (error.options.context as RequestContext).pace.pacer.pauseUntil(Date.now() + delay);
           return Math.max(1, delay);
         },
       },
@@ -95,27 +105,28 @@ export class HttpClient {
         beforeRequest: [
           async (options) => {
             const ctx = options.context as RequestContext;
-            ctx.slot = await opts.pacer.acquire(ctx.paceKey);
+            ctx.attempt.slot = await ctx.pace.pacer.acquire(ctx.pace.key);
             ctx.startedAt = Date.now();
           },
         ],
         afterResponse: [
           (response) => {
             const ctx = response.request.options.context as RequestContext;
-            if (response.timings.upload !== undefined) ctx.slot?.sentAt(response.timings.upload);
+            const { upload, response: answered } = response.timings;
+            if (upload !== undefined) ctx.attempt.slot?.answered(upload, answered ?? Date.now());
             opts.log.debug(
               `GET ${response.requestUrl.toString()} -> ${response.statusCode} in ${Date.now() - (ctx.startedAt ?? Date.now())} ms`,
             );
             // Another client on the same Ada instance may share the budget: trust the server's count.
             const reset = Number(response.headers['x-ratelimit-reset']);
-            if (response.headers['x-ratelimit-remaining'] === '0' && reset > 0) opts.pacer.pauseUntil(reset * 1000);
+            if (response.headers['x-ratelimit-remaining'] === '0' && reset > 0) ctx.pace.pacer.pauseUntil(reset * 1000);
             return response;
           },
         ],
         beforeRetry: [
           (error, retryCount) => {
             const upload = error.response?.timings.upload ?? error.timings?.upload;
-            if (upload !== undefined) (error.options.context as RequestContext).slot?.sentAt(upload);
+            if (upload !== undefined) (error.options.context as RequestContext).attempt.slot?.sentAt(upload);
             const failure = failureOf(error);
             opts.log.warn(
               `Retrying GET ${error.options.url?.toString() ?? ''} (attempt ${(retryCount ?? 0) + 1} of ${opts.maxRetries + 1}) after ${error instanceof HTTPError ? `HTTP ${failure.status}` : (failure.code ?? error.name)}.`,
@@ -126,11 +137,17 @@ export class HttpClient {
     });
   }
 
-  async getJson<T>(url: string, paceKey: string): Promise<JsonResponse<T>> {
+  async getJson<T>(url: string, pace: Pace): Promise<JsonResponse<T>> {
     const started = Date.now();
     try {
       const client = await this.got();
-      const response: Response<T> = await client.get<T>(url, { context: { paceKey } });
+      const attempt: Attempt = {};
+      const request = client.get<T>(url, { context: { pace, attempt } });
+      // The rate windows count arrivals: a request still in flight when the pacer next decides must
+      // already count from when it left, not from when it was granted (a new connection, a busy
+      // process can part the two by more than the pacer's margin).
+      request.on('request', (sent) => sent.once('finish', () => attempt.slot?.sentAt(Date.now())));
+      const response: Response<T> = await request;
       return { body: response.body, status: response.statusCode, url: response.url, durationMs: Date.now() - started };
     } catch (error) {
       throw this.translate(error, url);

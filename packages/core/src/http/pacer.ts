@@ -2,11 +2,12 @@ import { TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
 
 export interface PacingLimits {
-  /** Per key (an endpoint), in any rolling second. */
+  /** In any rolling second: per key (an endpoint) by default, for all keys with `perSecondScope: 'all'`. */
   perSecond: number;
-  /** Whole process, in any rolling minute. */
+  perSecondScope?: 'key' | 'all';
+  /** For all keys, in any rolling minute. */
   perMinute: number;
-  /** Whole process, in any rolling 24 hours. */
+  /** For all keys, in any rolling 24 hours; Infinity for none. */
   perDay: number;
   /**
    * Waiting longer than this for a slot means the budget is spent for now: stop with a
@@ -15,14 +16,34 @@ export interface PacingLimits {
   maxWaitMs?: number;
 }
 
-/** One request's place in the windows; its time moves to when the request actually left. */
-interface Stamp {
-  t: number;
+/**
+ * One request's place in the windows. The server counts it when its rate limiter sees it: after it
+ * left here (`sent`), before it was answered (`answered`), and with a queue in front of the limiter,
+ * possibly well after it left. See `at`.
+ */
+class Stamp {
+  answered = Number.NaN;
+
+  constructor(public sent: number) {}
+
+  /**
+   * When the server most likely counted the request. The quickest answer seen is taken as the part
+   * of any answer's time that comes after the count (the work, the way back); whatever an answer
+   * took beyond that may have been spent queueing before it, so the request counts as late as
+   * that. Steady latency moves nothing; delays that vary (a busy server at the start of a burst)
+   * move the stamps later, and the next requests wait accordingly.
+   */
+  at(quickestMs: number): number {
+    return Number.isNaN(this.answered) ? this.sent : Math.max(this.sent, this.answered - quickestMs);
+  }
 }
+
+/** Windows holding more stamps than this look only at the oldest one's send time: their margins dwarf any queue. */
+const EXACT_UP_TO = 1000;
 
 /**
  * "At most `limit` events in any rolling `windowMs`", kept as a ring of the last `limit` stamps.
- * The margin absorbs the jitter between our send time and the server's arrival time.
+ * The margin absorbs the jitter that the stamps' estimates do not.
  */
 class SlidingWindow {
   private readonly stamps: Stamp[] = [];
@@ -40,9 +61,15 @@ class SlidingWindow {
   }
 
   /** Earliest time at which one more event fits. */
-  nextFree(now: number): number {
+  nextFree(now: number, quickestMs: number): number {
     if (this.stamps.length < this.limit) return now;
-    return Math.max(now, this.stamps[this.head]!.t + this.windowMs + this.marginMs);
+    // The limit-th latest of the last `limit` counts: the earliest of them, their estimates having moved.
+    let oldest = this.stamps[this.head]!.sent;
+    if (this.limit <= EXACT_UP_TO) {
+      oldest = Infinity;
+      for (const stamp of this.stamps) oldest = Math.min(oldest, stamp.at(quickestMs));
+    }
+    return Math.max(now, oldest + this.windowMs + this.marginMs);
   }
 
   record(stamp: Stamp): void {
@@ -62,6 +89,11 @@ export interface Slot {
    * delay it well past the grant, and the server counts arrivals, not grants.
    */
   sentAt(ms: number): void;
+  /**
+   * The request (sent at `sentMs`) was answered at `answeredMs`. The server counted it somewhere in
+   * between; see Pacer.answered.
+   */
+  answered(sentMs: number, answeredMs: number): void;
 }
 
 export interface PacerStats {
@@ -70,15 +102,18 @@ export interface PacerStats {
 }
 
 /**
- * Paces requests to the API's documented limits so a read never provokes a 429 on its own:
- * per-key per-second, and process-wide per-minute and per-day windows. Also obeys a pause the
- * server asks for (X-RateLimit-Remaining: 0 until X-RateLimit-Reset).
+ * Paces requests to one budget of an API's documented limits so a read never provokes a 429 on
+ * its own: per-second (per key or for all), per-minute and per-day windows over every key. Also
+ * obeys a pause the server asks for (X-RateLimit-Remaining: 0 until X-RateLimit-Reset). An API
+ * with several budgets (one per group of endpoints) gets one Pacer per budget.
  */
 export class Pacer {
   private readonly perKey = new Map<string, SlidingWindow>();
   private readonly minute: SlidingWindow;
-  private readonly day: SlidingWindow;
+  private readonly day: SlidingWindow | undefined;
   private pausedUntil = 0;
+  /** The quickest answer seen, in ms (see Stamp.at). */
+  private quickestMs = Infinity;
   private readonly stats = new Map<string, PacerStats>();
 
   constructor(
@@ -86,7 +121,7 @@ export class Pacer {
     private readonly now: () => number = Date.now,
   ) {
     this.minute = new SlidingWindow(limits.perMinute, 60_000, 500);
-    this.day = new SlidingWindow(limits.perDay, 86_400_000, 5_000);
+    this.day = limits.perDay === Infinity ? undefined : new SlidingWindow(limits.perDay, 86_400_000, 5_000);
   }
 
   /** Resolves when a request for `key` may be sent, and counts it as sent. */
@@ -95,23 +130,30 @@ export class Pacer {
     const stats = this.statsFor(key);
     for (;;) {
       const now = this.now();
-      const dayFree = this.day.nextFree(now);
-      const secondFree = perSecond.nextFree(now);
-      const minuteFree = this.minute.nextFree(now);
+      const dayFree = this.day?.nextFree(now, this.quickestMs) ?? now;
+      const secondFree = perSecond.nextFree(now, this.quickestMs);
+      const minuteFree = this.minute.nextFree(now, this.quickestMs);
       const at = Math.max(secondFree, minuteFree, dayFree, this.pausedUntil);
       if (at <= now) {
-        const stamp: Stamp = { t: now };
+        const stamp = new Stamp(now);
         perSecond.record(stamp);
         this.minute.record(stamp);
-        this.day.record(stamp);
+        this.day?.record(stamp);
         stats.requests += 1;
-        return { sentAt: (ms) => void (stamp.t = Math.max(stamp.t, ms)) };
+        return {
+          sentAt: (ms) => void (stamp.sent = Math.max(stamp.sent, ms)),
+          answered: (sentMs, answeredMs) => {
+            stamp.sent = Math.max(stamp.sent, sentMs);
+            stamp.answered = answeredMs;
+            this.quickestMs = Math.min(this.quickestMs, Math.max(0, answeredMs - stamp.sent));
+          },
+        };
       }
       const maxWait = this.limits.maxWaitMs ?? 15 * 60_000;
       if (at - now > maxWait) {
         const reason =
           at === dayFree
-            ? `the daily budget of ${this.day.limit} requests is used up`
+            ? `the daily budget of ${this.day?.limit ?? 0} requests is used up`
             : at === this.pausedUntil
               ? 'the API asked us to pause'
               : at === minuteFree
@@ -139,8 +181,9 @@ export class Pacer {
   }
 
   private windowFor(key: string): SlidingWindow {
-    let w = this.perKey.get(key);
-    if (!w) this.perKey.set(key, (w = new SlidingWindow(this.limits.perSecond, 1_000, 50)));
+    const scope = this.limits.perSecondScope === 'all' ? '' : key;
+    let w = this.perKey.get(scope);
+    if (!w) this.perKey.set(scope, (w = new SlidingWindow(this.limits.perSecond, 1_000, 50)));
     return w;
   }
 }

@@ -1,73 +1,151 @@
-import { type StreamReadContext } from '../source.js';
+import { type SyncMode } from '../generated/protocol.js';
+import { type StreamDefinition, type StreamReadContext } from '../source.js';
 import { formatDuration } from '../time.js';
-import { planWindows } from './plan.js';
-import { readWindows, type PagedSource } from './reader.js';
-import { parseCheckpoint, type StreamCheckpoint } from './state.js';
+import { type StreamCursor } from './cursor.js';
+import { PagePositionCursor, parsePagePosition, type ListPartition } from './page-position-cursor.js';
+import { type PageFetcher } from './page.js';
+import { readPartitions } from './reader.js';
+import { recordCursorOf, recordKeyOf } from './record-key.js';
+import { WindowCursor, type PageOrder } from './window-cursor.js';
+import { parseCheckpoint } from './window-state.js';
+import { planWindows, type ReadPlan, type Window } from './windows.js';
 
-export interface IncrementalStreamOptions<R> {
-  source: PagedSource<R>;
+type Row = Record<string, unknown>;
+
+/** Requests made and time spent waiting on rate limits, for progress lines. */
+export type RequestStats = () => { requests: number; rateLimitWaitMs: number };
+
+interface StreamBasics {
+  name: string;
+  jsonSchema: Record<string, unknown>;
+  primaryKey: string[][];
+  stats?: RequestStats;
+}
+
+/** The time range a windowed stream reads, and the API's rules for windows. */
+export interface WindowRange {
+  /** Where a stream without a checkpoint starts. */
   startMs: number;
+  /** Exclusive upper bound of the read (end_date, or the moment the read starts). */
   endMs: number;
+  /** Incremental reads re-read this much before their checkpoint, to catch late arrivals. */
   lookbackMs: number;
+  /** The oldest lower bound the API accepts (its retention limit, with a margin). */
   floorMs: number;
-  windowMs: number;
-  /** Why the floor exists, for the clamp warning (e.g. "Ada keeps 12 months"). */
+  /** Why the floor exists, for the clamp warning (e.g. "the 12 months Ada keeps"). */
   floorReason: string;
-  /** Requests made and time spent waiting on rate limits, for progress lines. */
-  stats?: () => { requests: number; rateLimitWaitMs: number };
-  /** Emitted data for a record (the record itself by default). */
-  toData?: (record: R) => unknown;
-  /** Windows read at the same time (default 1). */
-  concurrency?: number;
+  /** The longest window the API accepts. */
+  windowMs: number;
+}
+
+/** A stream read in time windows on a timestamp cursor: incremental and full refresh. */
+export interface WindowedStreamSpec<R extends object> extends StreamBasics {
+  cursorField: keyof R & string;
+  range: WindowRange;
+  order: PageOrder;
+  /** Windows read at the same time. */
+  concurrency: number;
+  fetcher: PageFetcher<R, Window>;
+}
+
+/** A list read whole every time (full refresh), checkpointing its page position. */
+export interface ListStreamSpec<R extends object, P> extends StreamBasics {
+  /** Default: one partition, read without parameters. */
+  partitions?: ListPartition<P>[];
+  fetcher: PageFetcher<R, P>;
 }
 
 const PROGRESS_EVERY_MS = 2000;
+const SINGLE: ListPartition<undefined>[] = [{ key: 'all', value: undefined }];
+
+export function windowedStream<R extends object>(spec: WindowedStreamSpec<R>): StreamDefinition {
+  const keyOf = recordKeyOf(spec.name, spec.primaryKey) as (record: R) => string;
+  const cursorOf = recordCursorOf(spec.name, spec.cursorField, keyOf as (record: Row) => string) as (record: R) => string;
+  // A full refresh reads the whole range whatever the state says: only incremental reads resume.
+  const stateOf = (state: unknown, mode: SyncMode, stateSource: string) =>
+    mode === 'incremental' ? parseCheckpoint(state, spec.name, stateSource) : undefined;
+  return {
+    name: spec.name,
+    jsonSchema: spec.jsonSchema,
+    primaryKey: spec.primaryKey,
+    syncModes: ['full_refresh', 'incremental'],
+    cursorField: spec.cursorField,
+    checkState: (state, mode, stateSource) => void stateOf(state, mode, stateSource),
+    read: async (ctx) => {
+      const previous = stateOf(ctx.state, ctx.syncMode, ctx.stateSource);
+      const lookbackMs = spec.range.lookbackMs;
+      const plan = planWindows({ ...spec.range, lookbackMs, checkpoint: previous });
+      if (plan.clampedFrom) {
+        ctx.out.warn(`${spec.name}: start ${plan.clampedFrom} is older than ${spec.range.floorReason}; reading from ${plan.start} instead.`);
+      }
+      ctx.out.info(
+        `${spec.name}: ${ctx.syncMode} read of ${describePlan(plan)}` +
+          (previous ? ` from state cursor ${previous.cursor} with ${lookbackMs / 60_000} min lookback` : '') +
+          '.',
+      );
+      const cursor = new WindowCursor<R>({ plan, previous, order: spec.order, keyOf, cursorOf, concurrency: spec.concurrency });
+      await run(ctx, spec, spec.fetcher, cursor);
+    },
+  };
+}
+
+export function listStream<R extends object, P = undefined>(spec: ListStreamSpec<R, P>): StreamDefinition {
+  const partitions = (spec.partitions ?? SINGLE) as ListPartition<unknown>[];
+  const keys = partitions.map((p) => p.key);
+  const keyOf = recordKeyOf(spec.name, spec.primaryKey) as (record: R) => string;
+  const stateOf = (state: unknown, stateSource: string) => parsePagePosition(state, spec.name, keys, stateSource);
+  return {
+    name: spec.name,
+    jsonSchema: spec.jsonSchema,
+    primaryKey: spec.primaryKey,
+    syncModes: ['full_refresh'],
+    checkState: (state, _mode, stateSource) => void stateOf(state, stateSource),
+    read: async (ctx) => {
+      const position = stateOf(ctx.state, ctx.stateSource);
+      ctx.out.info(
+        `${spec.name}: full_refresh read` +
+          (position && 'partition' in position ? `, resuming at ${position.partition}${position.next_page ? ' from a saved page' : ''}` : '') +
+          '.',
+      );
+      const cursor = new PagePositionCursor<R>(partitions, position, keyOf);
+      await run(ctx, spec, spec.fetcher as PageFetcher<R, unknown>, cursor);
+    },
+  };
+}
+
+function describePlan(plan: ReadPlan): string {
+  if (plan.windows.length === 0) return `nothing (start ${plan.start} is not before the end of the read)`;
+  return `${plan.windows[0]!.since} to ${plan.windows[plan.windows.length - 1]!.to} in ${plan.windows.length} window(s)`;
+}
 
 /**
- * Runs one stream through the incremental state machine and speaks the protocol for it: RECORD
- * and per-stream STATE messages, RUNNING once data flows, INFO/WARN logs and progress lines.
- * Full refresh reads the whole range and ignores incoming state, but still checkpoints.
+ * Speaks the protocol for one stream's read: RECORD and per-stream STATE messages, RUNNING once
+ * data flows, progress lines, and a closing line with the totals.
  */
-export async function runIncrementalStream<R>(ctx: StreamReadContext, opts: IncrementalStreamOptions<R>): Promise<void> {
+async function run<R, P>(ctx: StreamReadContext, spec: StreamBasics, fetcher: PageFetcher<R, P>, cursor: StreamCursor<R, P>): Promise<void> {
   const { out } = ctx;
-  const name = opts.source.stream;
-  const previous: StreamCheckpoint | undefined =
-    ctx.syncMode === 'incremental' ? parseCheckpoint(ctx.state, name, ctx.stateSource) : undefined;
-  const plan = planWindows({ ...opts, checkpoint: previous });
-  if (plan.clampedFrom) {
-    out.warn(`${name}: start ${plan.clampedFrom} is older than ${opts.floorReason}; reading from ${plan.start} instead.`);
-  }
-  const range = plan.windows.length
-    ? `${plan.windows[0]!.since} to ${plan.windows[plan.windows.length - 1]!.to} in ${plan.windows.length} window(s)`
-    : `nothing (start ${plan.start} is not before the end of the read)`;
-  out.info(
-    `${name}: ${ctx.syncMode} read of ${range}` +
-      (previous ? ` from state cursor ${previous.cursor} with ${opts.lookbackMs / 60_000} min lookback` : '') +
-      '.',
-  );
-
+  const name = spec.name;
   const started = Date.now();
   let running = false;
   let lastProgress = 0;
-  const toData = opts.toData ?? ((r: R) => r);
+  let total = 0;
   const progress = (force: boolean): void => {
     const now = Date.now();
-    if (!opts.stats || (!force && now - lastProgress < PROGRESS_EVERY_MS)) return;
+    if (!spec.stats || (!force && now - lastProgress < PROGRESS_EVERY_MS)) return;
     lastProgress = now;
-    const s = opts.stats();
+    const s = spec.stats();
     out.info(`progress ${JSON.stringify({ stream: name, records: total, requests: s.requests, rate_limit_wait_ms: s.rateLimitWaitMs })}`);
   };
-  let total = 0;
-  total = await readWindows(opts.source, plan, previous, {
+  await readPartitions(name, fetcher, cursor, {
     emit: (records) => {
       const emittedAt = Date.now();
-      for (const record of records) out.record(name, toData(record), emittedAt);
+      for (const record of records) out.record(name, record, emittedAt);
       total += records.length;
     },
-    checkpoint: (checkpoint, recordCount) =>
+    checkpoint: (state, recordCount) =>
       out.state({
         type: 'STREAM',
-        stream: { stream_descriptor: { name }, stream_state: { ...checkpoint } },
+        stream: { stream_descriptor: { name }, stream_state: { ...state } },
         sourceStats: { recordCount },
       }),
     pageDone: async () => {
@@ -78,9 +156,10 @@ export async function runIncrementalStream<R>(ctx: StreamReadContext, opts: Incr
       progress(false);
       await out.flush();
     },
-  }, { concurrency: opts.concurrency ?? 1 });
+    warn: (message) => out.warn(message),
+  });
   progress(true);
-  const s = opts.stats?.();
+  const s = spec.stats?.();
   out.info(
     `${name}: ${total} records in ${formatDuration(Date.now() - started)}` +
       (s ? `, ${s.requests} requests, ${formatDuration(s.rateLimitWaitMs)} waiting on rate limits` : '') +

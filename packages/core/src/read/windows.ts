@@ -1,5 +1,5 @@
 import { ceilToSecond, floorToSecond, formatSecond } from '../time.js';
-import { type StreamCheckpoint } from './state.js';
+import { type StreamCheckpoint } from './window-state.js';
 
 export interface PlanInput {
   checkpoint: StreamCheckpoint | undefined;

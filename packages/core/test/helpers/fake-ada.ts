@@ -1,5 +1,53 @@
-import { type PageRequest, type PageResult, type PagedSource } from '../../src/incremental/reader.js';
+import { readPartitions, type ReadSink } from '../../src/read/reader.js';
+import { WindowCursor } from '../../src/read/window-cursor.js';
+import { type StreamCheckpoint } from '../../src/read/window-state.js';
+import { type ReadPlan, type Window } from '../../src/read/windows.js';
 import { compareTimestamps, floorSecondMs, formatSecond } from '../../src/time.js';
+
+export interface PageRequest {
+  window: Window;
+  next?: string;
+}
+
+export interface PageResult<R> {
+  records: R[];
+  next: string | undefined;
+  requested: string;
+}
+
+/** A test's paged API: the windowed stream's fetcher, with its record key and cursor beside it. */
+export interface PagedSource<R> {
+  stream: string;
+  idOf(record: R): string;
+  cursorOf(record: R): string;
+  fetchPage(request: PageRequest): Promise<PageResult<R>>;
+  widen?(link: string): string | undefined;
+}
+
+/** Reads a plan's windows from a test source through core's reader and window cursor (ascending pages). */
+export function readTimeWindows<R>(
+  source: PagedSource<R>,
+  plan: ReadPlan,
+  previous: StreamCheckpoint | undefined,
+  sink: Omit<ReadSink<R>, 'warn' | 'checkpoint'> & { checkpoint(checkpoint: StreamCheckpoint, recordCount: number): void },
+  options: { concurrency?: number } = {},
+): Promise<number> {
+  const cursor = new WindowCursor<R>({
+    plan,
+    previous,
+    order: 'ascending',
+    keyOf: (r) => source.idOf(r),
+    cursorOf: (r) => source.cursorOf(r),
+    concurrency: options.concurrency ?? 1,
+  });
+  const widen = source.widen?.bind(source);
+  return readPartitions(
+    source.stream,
+    { fetch: (window, next) => source.fetchPage(next === undefined ? { window } : { window, next }), ...(widen ? { widen } : {}) },
+    cursor,
+    { ...sink, checkpoint: (state, count) => sink.checkpoint(state as StreamCheckpoint, count), warn: () => undefined },
+  );
+}
 
 export interface FakeRecord {
   id: string;

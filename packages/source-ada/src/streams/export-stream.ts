@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { runIncrementalStream, SystemError, type StreamDefinition, type PagedSource } from '@ada-airbyte/core';
-import { type AdaClient, type ExportEndpoint } from '../ada-client.js';
+import { windowedStream, type StreamDefinition } from '@ada-airbyte/core';
+import { type AdaClient } from '../ada-client.js';
 import { type AdaConfig } from '../config.js';
-import { dateTimeFields, normalizeRecord } from '../normalize.js';
-import { type ReadRange } from '../read-range.js';
+import { dateTimeFields, normalizeRecords } from '../normalize.js';
+import { type ReadRanges } from '../read-range.js';
+import { loadSchema } from './schema.js';
 
-/** Ada's largest page. */
+/** Ada's largest export page. */
 const MAX_PAGE_SIZE = 10_000;
 
 export interface ExportStreamSpec<R> {
-  name: ExportEndpoint;
+  name: 'conversations' | 'messages';
   /** The query parameter family the cursor is filtered by: updated_since/updated_to or created_*. */
   filter: 'updated' | 'created';
   cursorField: keyof R & string;
@@ -17,67 +17,46 @@ export interface ExportStreamSpec<R> {
   noneFields?: (keyof R & string)[];
 }
 
-export function loadSchema(stream: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../../resources/schemas/${stream}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
-}
-
-/** One of Ada's export endpoints as an incremental stream; the state machine is core's. */
-export function exportStream<R extends { _id: string }>(
-  spec: ExportStreamSpec<R>,
-  config: AdaConfig,
-  client: AdaClient,
-  range: ReadRange,
-): StreamDefinition {
+/**
+ * One of Ada's export endpoints: time windows of at most 60 days with an explicit upper bound,
+ * pages keyset on the cursor (each next link restarts at the last record's second, so the window
+ * cursor drops repeats at the boundary), incremental and full refresh.
+ */
+export function exportStream<R extends { _id: string }>(spec: ExportStreamSpec<R>, config: AdaConfig, client: AdaClient, ranges: ReadRanges): StreamDefinition {
   const jsonSchema = loadSchema(spec.name);
-  const dateFields = dateTimeFields(jsonSchema);
-  const noneFields = spec.noneFields ?? [];
-
-  const source: PagedSource<R> = {
-    stream: spec.name,
-    idOf: (record) => {
-      const id = record._id;
-      if (typeof id !== 'string' || id === '') throw new SystemError(`Ada sent a ${spec.name} record without an _id.`);
-      return id;
-    },
-    cursorOf: (record) => {
-      const value = record[spec.cursorField];
-      if (typeof value !== 'string') {
-        throw new SystemError(`Ada sent ${spec.name} record ${String(record._id)} without ${spec.cursorField}.`);
-      }
-      return value;
-    },
-    fetchPage: async ({ window, next }) => {
-      const url = next ?? client.firstPageUrl(spec.name, spec.filter, window.since, window.to, config.page_size);
-      const page = await client.fetchPage(spec.name, url);
-      for (const record of page.records) {
-        if (record === null || typeof record !== 'object') throw new SystemError(`Ada sent a ${spec.name} record that is not an object.`);
-        normalizeRecord(record, spec.name, dateFields, noneFields);
-      }
-      // Normalised against the stream's schema above; fields Ada adds later pass through.
-      return { records: page.records as unknown as R[], next: page.next, requested: url };
-    },
-    widen: (link) => {
-      const url = new URL(link);
-      const size = Number(url.searchParams.get('page_size') ?? MAX_PAGE_SIZE);
-      if (!(size < MAX_PAGE_SIZE)) return undefined;
-      url.searchParams.set('page_size', String(Math.min(MAX_PAGE_SIZE, size * 10)));
-      return url.toString();
-    },
-  };
-
-  return {
+  const shape = { stream: spec.name, keyField: '_id', dateFields: dateTimeFields(jsonSchema), noneFields: spec.noneFields ?? [] };
+  const pace = { group: 'export', key: spec.name } as const;
+  const stats = client.pacers.export.statsFor(spec.name);
+  return windowedStream<R>({
     name: spec.name,
     jsonSchema,
+    primaryKey: [['_id']],
     cursorField: spec.cursorField,
-    primaryKey: '_id',
-    read: (ctx) => {
-      const stats = client.pacer.statsFor(spec.name);
-      return runIncrementalStream(ctx, {
-        source,
-        ...range,
-        concurrency: config.window_concurrency,
-        stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),
-      });
+    range: ranges.export,
+    order: 'ascending',
+    concurrency: config.window_concurrency,
+    stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),
+    fetcher: {
+      fetch: async (window, next) => {
+        const url =
+          next ??
+          client.url(`/api/v2/export/${spec.name}`, {
+            [`${spec.filter}_since`]: window.since,
+            [`${spec.filter}_to`]: window.to,
+            page_size: String(config.page_size),
+          });
+        const page = await client.fetchPage(url, pace);
+        // Normalised against the stream's schema; fields Ada adds later pass through.
+        return { records: normalizeRecords(page.records, shape) as unknown as R[], next: page.next, requested: url };
+      },
+      // More records in one second than a page holds: Ada's next link would repeat the page forever.
+      widen: (link) => {
+        const url = new URL(link);
+        const size = Number(url.searchParams.get('page_size') ?? MAX_PAGE_SIZE);
+        if (!(size < MAX_PAGE_SIZE)) return undefined;
+        url.searchParams.set('page_size', String(Math.min(MAX_PAGE_SIZE, size * 10)));
+        return url.toString();
+      },
     },
-  };
+  });
 }

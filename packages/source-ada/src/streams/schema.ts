@@ -1,0 +1,6 @@
+import { readFileSync } from 'node:fs';
+
+/** A stream's JSON schema, resources/schemas/<stream>.json. */
+export function loadSchema(stream: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`../../resources/schemas/${stream}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+}
