@@ -1,18 +1,24 @@
 import { z } from 'zod';
 import { ConfigError, normalizeTimestamp, quoteInput, registerSecret, type MessageWriter } from '@ada-airbyte/core';
 
-const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+/**
+ * What Airbyte's date-time picker sends (`YYYY-MM-DDTHH:mm:ssZ`), optionally with fractional
+ * seconds; a value without a zone is read as UTC. Offsets are refused rather than guessed at.
+ */
+const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/;
 const HANDLE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 export const DEFAULT_LOOKBACK_MINUTES = 10;
 
 const timestamp = (title: string, description: string, order: number) =>
   z
     .string()
-    .regex(RFC3339_UTC)
+    .regex(UTC_TIMESTAMP)
     // normalizeTimestamp refuses dates Date.parse would roll over (Feb 30, 24:00).
     .refine((v) => normalizeTimestamp(v) !== undefined)
+    // Always `…Z` from here on: Date.parse would read a zone-less value as local time.
+    .transform((v) => normalizeTimestamp(v)!)
     .optional()
-    .meta({ title, description, examples: ['2026-01-01T00:00:00Z'], order, format: 'date-time' });
+    .meta({ title, description, examples: ['2026-01-01T00:00:00Z'], order, format: 'date-time', pattern_descriptor: 'YYYY-MM-DDTHH:mm:ssZ' });
 
 /** The one source of truth for the config: validation here, connectionSpecification generated from it. */
 export const configSchema = z
@@ -37,8 +43,8 @@ export const configSchema = z
         description: 'Scheme and host only (e.g. http://127.0.0.1:4010), for proxies and mocks; the connector appends /api/v2/…. Plain http only to loopback hosts.',
         order: 3,
       }),
-    start_date: timestamp('Start date', 'RFC 3339 UTC. Default: 12 months ago, the oldest data Ada keeps (older dates are clamped, with a warning).', 4),
-    end_date: timestamp('End date', 'RFC 3339 UTC, exclusive. Optional upper bound for backfills; default: the moment each read starts.', 5),
+    start_date: timestamp('Start date', 'UTC, as YYYY-MM-DDTHH:mm:ssZ (without Z it is read as UTC). Default: 12 months ago, the oldest data Ada keeps (older dates are clamped, with a warning).', 4),
+    end_date: timestamp('End date', 'UTC, as YYYY-MM-DDTHH:mm:ssZ (without Z it is read as UTC), exclusive. Optional upper bound for backfills; default: the moment each read starts.', 5),
     lookback_window_minutes: z
       .number()
       .int()
@@ -74,8 +80,8 @@ const RULES: Record<string, string> = {
   handle: 'your AI Agent handle, e.g. "acme" for https://acme.ada.support (letters, digits and dashes)',
   region: 'one of us, eu, maple',
   base_url: 'a URL with scheme and host only, e.g. https://proxy.example.com or http://127.0.0.1:4010',
-  start_date: 'an RFC 3339 UTC timestamp such as 2026-01-01T00:00:00Z',
-  end_date: 'an RFC 3339 UTC timestamp such as 2026-01-01T00:00:00Z',
+  start_date: 'an RFC 3339 UTC timestamp such as 2026-01-01T00:00:00Z (YYYY-MM-DDTHH:mm:ssZ; without a zone it is read as UTC)',
+  end_date: 'an RFC 3339 UTC timestamp such as 2026-01-01T00:00:00Z (YYYY-MM-DDTHH:mm:ssZ; without a zone it is read as UTC)',
   lookback_window_minutes: 'an integer ≥ 0',
   page_size: 'an integer from 100 to 10000',
   requests_per_second: 'a number > 0',
