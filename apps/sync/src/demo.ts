@@ -10,6 +10,7 @@ import { errorSentence, exitCodeFor } from './errors.js';
 import { progressModeFor } from './progress.js';
 import { type RunResult, runSync } from './run.js';
 import { formatSummary, formatTable } from './summary.js';
+import { DEMO_QUERIES, type DemoQuery, type Dialect } from './demo-queries.js';
 
 /**
  * `ada-sync demo`: a mock Ada API in this process, a full sync into ./ada-demo.duckdb, one useful query,
@@ -19,62 +20,70 @@ import { formatSummary, formatTable } from './summary.js';
 export const DEMO_DESTINATION = 'duckdb:./ada-demo.duckdb';
 
 const HISTORY_DAYS = 30;
-const QUERY_DAYS = 14;
 
-function escalationColumn(columns: readonly string[]): string | undefined {
-  return columns.includes('is_escalated') ? 'is_escalated' : columns.find((c) => /escalat/i.test(c));
+interface Answer {
+  query: DemoQuery;
+  sql: string;
+  headers: string[];
+  rows: string[][];
 }
 
-function dailyQuery(escalation: string | undefined, dialect: 'duckdb' | 'postgres', table: string): string {
-  const q = (id: string) => `"${id.replaceAll('"', '""')}"`;
-  const day = dialect === 'duckdb' ? `CAST(timezone('UTC', date_created) AS DATE)` : `(date_created AT TIME ZONE 'UTC')::date`;
-  const since = dialect === 'duckdb' ? `now() - INTERVAL ${QUERY_DAYS} DAY` : `now() - INTERVAL '${QUERY_DAYS} days'`;
-  const rate = escalation
-    ? `, CAST(round(100.0 * avg(CASE WHEN CAST(${q(escalation)} AS BOOLEAN) THEN 1 ELSE 0 END), 1) AS DECIMAL(5, 1)) AS escalation_rate_pct`
-    : '';
-  return `SELECT ${day} AS day, count(*) AS conversations${rate} FROM ${table} WHERE date_created >= ${since} GROUP BY 1 ORDER BY 1`;
-}
-
-async function queryDestination(uri: string): Promise<{ sql: string; headers: string[]; rows: string[][] } | undefined> {
+/** Runs each demo query whose tables the destination has. */
+async function queryDestination(uri: string): Promise<Answer[]> {
   const parsed = parseDestinationUri(uri);
-  if (parsed.kind === 'duckdb') {
-    const { instance, connection } = await openDuckDB(parsed.target);
-    try {
-      const cols = await connection.runAndReadAll(
-        `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'conversations'`,
-      );
-      const columns = cols.getRowObjectsJson().map((r) => String(r.column_name));
-      const sql = dailyQuery(escalationColumn(columns), 'duckdb', 'conversations');
+  if (parsed.kind === 'duckdb') return queryDuckDB(parsed.target);
+  if (parsed.kind === 'postgres') return queryPostgres(parsed.target);
+  return [];
+}
+
+async function queryDuckDB(path: string): Promise<Answer[]> {
+  const { instance, connection } = await openDuckDB(path);
+  try {
+    const read = async (sql: string) => {
       const result = await connection.runAndReadAll(sql);
-      return { sql, headers: result.columnNames(), rows: result.getRowsJson().map((r) => r.map((v) => String(v ?? ''))) };
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+      return { headers: result.columnNames(), rows: result.getRowsJson().map((r) => r.map((v) => String(v ?? ''))) };
+    };
+    const columns = await read(`SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`);
+    return await runQueries('duckdb', columns.rows, (name) => `"${name}"`, read);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
   }
-  if (parsed.kind === 'postgres') {
-    const target = parsePostgresUri(parsed.target);
-    const client = new pg.Client({ connectionString: target.connectionString });
-    await client.connect();
-    try {
-      const cols = await client.query<{ column_name: string }>(
-        `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'conversations'`,
-        [target.schema],
-      );
-      const table = `"${target.schema.replaceAll('"', '""')}"."conversations"`;
-      const sql = dailyQuery(escalationColumn(cols.rows.map((r) => r.column_name)), 'postgres', table);
-      const result = await client.query<Record<string, unknown>>(sql);
+}
+
+async function queryPostgres(target: string): Promise<Answer[]> {
+  const { connectionString, schema } = parsePostgresUri(target);
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    const read = async (sql: string, params: unknown[] = []) => {
+      const result = await client.query<Record<string, unknown>>(sql, params);
       const headers = result.fields.map((f) => f.name);
-      const rows = result.rows.map((r) => headers.map((h) => {
-        const v = r[h];
-        return v instanceof Date ? v.toISOString().slice(0, 10) : String(v ?? '');
-      }));
-      return { sql, headers, rows };
-    } finally {
-      await client.end();
-    }
+      const rows = result.rows.map((r) => headers.map((h) => (r[h] instanceof Date ? (r[h] as Date).toISOString().slice(0, 10) : String(r[h] ?? ''))));
+      return { headers, rows };
+    };
+    const columns = await read(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1`, [schema]);
+    const quoted = `"${schema.replaceAll('"', '""')}"`;
+    return await runQueries('postgres', columns.rows, (name) => `${quoted}."${name}"`, read);
+  } finally {
+    await client.end();
   }
-  return undefined;
+}
+
+async function runQueries(
+  dialect: Dialect,
+  tableColumns: string[][],
+  table: (name: string) => string,
+  read: (sql: string) => Promise<{ headers: string[]; rows: string[][] }>,
+): Promise<Answer[]> {
+  const tables = new Set(tableColumns.map(([t]) => t));
+  const conversationColumns = tableColumns.filter(([t]) => t === 'conversations').map(([, c]) => c!);
+  const answers: Answer[] = [];
+  for (const query of DEMO_QUERIES.filter((q) => q.tables.every((t) => tables.has(t)))) {
+    const sql = query.sql(dialect, table, conversationColumns);
+    answers.push({ query, sql, ...(await read(sql)) });
+  }
+  return answers;
 }
 
 function streamLine(result: RunResult, stream: string) {
@@ -113,13 +122,13 @@ export async function runDemo(options: { destination?: string | undefined; quiet
       return exitCodeFor(first.error);
     }
 
-    const answer = await queryDestination(destination);
-    if (answer) {
+    for (const answer of await queryDestination(destination)) {
       say();
-      say(`Conversations and escalation rate per day, last ${QUERY_DAYS} days:`);
+      say(answer.query.title);
       say(`  ${answer.sql}`);
       say();
-      say(formatTable(answer.headers, answer.rows, new Set(answer.headers.map((_, i) => i).filter((i) => i > 0))));
+      const numeric = new Set(answer.headers.map((h, i) => (/^(conversations|.*_pct)$/.test(h) ? i : -1)).filter((i) => i >= 0));
+      say(formatTable(answer.headers, answer.rows, numeric));
     }
 
     const changes = mock.mutate({ update: 20, create: 5 });

@@ -33,6 +33,8 @@ describe('with source-ada and mock-ada', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Full refresh into duckdb:./ada-demo.duckdb finished');
     expect(result.stdout).toMatch(/day\s+conversations\s+escalation_rate_pct/);
+    // Three streams joined: conversations' used_articles, the articles and their sources.
+    expect(result.stdout).toMatch(/cited in most conversations:[\s\S]*article\s+source\s+conversations\n-+\s+-+\s+-+\n\S.*\s+\d+\n/);
     expect(result.stdout).toMatch(
       /Incremental sync moved 25 conversations and \d+ messages \(20 conversations updated in place, 5 new; \d+ new messages\)\./,
     );
