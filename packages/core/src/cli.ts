@@ -7,6 +7,7 @@ import { asConnectorError, ConfigError, quoteInput, StreamUnavailableError, type
 import { MessageWriter } from './output.js';
 import { catalogProblem } from './protocol/catalog.js';
 import { airbyteStream, type SourceDefinition } from './source.js';
+import { holdLifeline } from './lifeline.js';
 import { parseStateInput } from './state-input.js';
 
 const USAGE =
@@ -183,5 +184,6 @@ export function main<Config>(def: SourceDefinition<Config>): void {
   process.on('unhandledRejection', fail);
   // A closed stdout (the reader went away) is not worth a stack trace.
   process.stdout.on('error', () => process.exit(1));
+  holdLifeline(out, () => process.exit(1));
   void runSource(def, process.argv.slice(2), out).then((code) => process.exit(code));
 }

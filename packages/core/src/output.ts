@@ -43,6 +43,8 @@ export class MessageWriter {
   /** Records of one page share their emitted_at, so the line's tail is encoded once per page. */
   private suffixAt = Number.NaN;
   private suffix: Buffer = Buffer.alloc(0);
+  /** When a chunk was last handed to the stream. */
+  private lastWrite = Date.now();
 
   /**
    * `reuseChunks`: whether `out` is done with a chunk once its write callback fires, so the memory
@@ -142,6 +144,11 @@ export class MessageWriter {
     });
   }
 
+  /** How long since anything was handed to the stream (lines may wait in the buffer meanwhile). */
+  idleMs(now = Date.now()): number {
+    return now - this.lastWrite;
+  }
+
   /** Writes anything still buffered; resolves once the stream has accepted everything so far. */
   flush(): Promise<void> {
     this.writeBuffer();
@@ -152,6 +159,7 @@ export class MessageWriter {
     if (this.used === 0) return;
     const whole = this.chunk!;
     const chunk = whole.subarray(0, this.used);
+    this.lastWrite = Date.now();
     this.chunk = undefined;
     this.used = 0;
     const written = new Promise<void>((resolve, reject) =>

@@ -263,6 +263,26 @@ describe('HttpClient', () => {
     expect(pacer.statsFor(KEY).requests).toBe(2);
   });
 
+  it('gives up on a refused connection after two retries, whatever the retry budget, saying how long it keeps trying', async () => {
+    const port = await closedPort();
+    const { client, pacer, logs } = harness({ maxRetries: 8 });
+    const error = await failure(client.getJson(`http://127.0.0.1:${port}/export`, KEY));
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect(pacer.statsFor(KEY).requests).toBe(3);
+    const retries = logs.filter((l) => l.startsWith('WARN Retrying'));
+    expect(retries).toHaveLength(2);
+    expect(retries[0]).toMatch(/\(attempt 2 of 3\) after ECONNREFUSED; it keeps trying for up to \d+ s more\.$/);
+  });
+
+  it('says on each retry how long it keeps trying', async () => {
+    const s = await serve([json(503, {}), ok]);
+    const { client, logs } = harness({ maxRetries: 3, backoffBaseMs: 5, backoffMaxMs: 20 });
+    await client.getJson(`${s.url}/export`, KEY);
+    expect(logs.filter((l) => l.startsWith('WARN'))).toEqual([
+      expect.stringMatching(/^WARN Retrying GET .*\/export \(attempt 2 of 4\) after HTTP 503; it keeps trying for up to 0 s more\.$/),
+    ]);
+  });
+
   it('never lets the Authorization header value into errors, their causes or the logs', async () => {
     const errors: unknown[] = [];
     const scenarios: Array<[Handler[], Partial<HttpClientOptions> & { pacer?: Pacer }]> = [

@@ -2,7 +2,8 @@ import type { Got, RequestError, Response } from 'got';
 import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
 import { type Pacer, type Slot } from './pacer.js';
-import { isRetryable, retryDelayMs, type RetryableFailure } from './retry-policy.js';
+import { trackRequest, type InFlightRequest } from './in-flight.js';
+import { isRetryable, retryBudgetMs, retryDelayMs, retryLimit, type RetryableFailure } from './retry-policy.js';
 
 export interface HttpLogger {
   debug(message: string): void;
@@ -38,9 +39,13 @@ export interface Pace {
   key: string;
 }
 
-/** The slot of the attempt in progress; an object of its own so that every copy of the context shares it. */
+/**
+ * The slot of the attempt in progress and the request's entry among those in flight; an object of
+ * its own so that every copy of the context shares it.
+ */
 interface Attempt {
   slot?: Slot;
+  tracked: InFlightRequest;
 }
 
 interface RequestContext extends Record<string, unknown> {
@@ -88,7 +93,7 @@ export class HttpClient {
         methods: ['GET'],
         calculateDelay: ({ attemptCount, error }) => {
           const failure = failureOf(error);
-          if (attemptCount > opts.maxRetries || !isRetryable(failure)) return 0;
+          if (attemptCount > retryLimit(failure, opts.maxRetries) || !isRetryable(failure)) return 0;
           const delay = retryDelayMs(attemptCount, failure, backoff);
           if (delay > maxRetryWait) {
             throw new TransientError(
@@ -128,8 +133,16 @@ export class HttpClient {
             const upload = error.response?.timings.upload ?? error.timings?.upload;
             if (upload !== undefined) (error.options.context as RequestContext).attempt.slot?.sentAt(upload);
             const failure = failureOf(error);
+            const attempt = (retryCount ?? 0) + 1;
+            const limit = retryLimit(failure, opts.maxRetries);
+            const why = error instanceof HTTPError ? `HTTP ${failure.status}` : (failure.code ?? error.name);
+            const tracked = (error.options.context as RequestContext).attempt.tracked;
+            tracked.attempt = attempt;
+            tracked.retryingAfter = why;
+            const left = retryBudgetMs(attempt, limit, backoff);
             opts.log.warn(
-              `Retrying GET ${error.options.url?.toString() ?? ''} (attempt ${(retryCount ?? 0) + 1} of ${opts.maxRetries + 1}) after ${error instanceof HTTPError ? `HTTP ${failure.status}` : (failure.code ?? error.name)}.`,
+              `Retrying GET ${error.options.url?.toString() ?? ''} (attempt ${attempt} of ${limit + 1}) after ${why}` +
+                (attempt <= limit ? `; it keeps trying for up to ${formatDuration(left)} more.` : '.'),
             );
           },
         ],
@@ -139,9 +152,10 @@ export class HttpClient {
 
   async getJson<T>(url: string, pace: Pace): Promise<JsonResponse<T>> {
     const started = Date.now();
+    const tracking = trackRequest(url);
     try {
       const client = await this.got();
-      const attempt: Attempt = {};
+      const attempt: Attempt = { tracked: tracking.request };
       const request = client.get<T>(url, { context: { pace, attempt } });
       // The rate windows count arrivals: a request still in flight when the pacer next decides must
       // already count from when it left, not from when it was granted (a new connection, a busy
@@ -151,6 +165,8 @@ export class HttpClient {
       return { body: response.body, status: response.statusCode, url: response.url, durationMs: Date.now() - started };
     } catch (error) {
       throw this.translate(error, url);
+    } finally {
+      tracking.done();
     }
   }
 
@@ -164,7 +180,7 @@ export class HttpClient {
       const status = error.response.statusCode;
       if (isRetryable({ status })) {
         return new TransientError(
-          `Ada kept answering HTTP ${status} for ${target.pathname} after ${this.opts.maxRetries + 1} attempts; try again later.`,
+          `Ada kept answering HTTP ${status} for ${target.pathname} after ${retryLimit({ status }, this.opts.maxRetries) + 1} attempts; try again later.`,
           { cause: error },
         );
       }

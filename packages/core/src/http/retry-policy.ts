@@ -30,6 +30,25 @@ export function isRetryable(failure: RetryableFailure): boolean {
   return failure.status !== undefined && RETRYABLE_STATUS.has(failure.status);
 }
 
+/**
+ * Connection refused means nothing listens at that address: a service restarting comes back within
+ * a couple of retries, a wrong address never does, and minutes of backoff would only hide it.
+ */
+const FEW_RETRIES = 2;
+const FEW_RETRIES_FOR = new Set(['ECONNREFUSED']);
+
+/** How many retries a failure of this kind gets, at most `maxRetries`. */
+export function retryLimit(failure: RetryableFailure, maxRetries: number): number {
+  return failure.code !== undefined && FEW_RETRIES_FOR.has(failure.code) ? Math.min(FEW_RETRIES, maxRetries) : maxRetries;
+}
+
+/** The longest the retries after attempt `attempt` can wait in all (without a server-given delay). */
+export function retryBudgetMs(attempt: number, limit: number, opts: Pick<BackoffOptions, 'baseMs' | 'maxMs'>): number {
+  let total = 0;
+  for (let k = attempt; k <= limit; k++) total += Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, k - 1));
+  return total;
+}
+
 export interface BackoffOptions {
   baseMs: number;
   maxMs: number;

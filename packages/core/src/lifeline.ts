@@ -1,0 +1,25 @@
+import { type MessageWriter } from './output.js';
+import { describeRequestsInFlight } from './http/in-flight.js';
+
+const CHECK_EVERY_MS = 500;
+/** Silence longer than this gets a line: a closed stdout is only noticed by writing to it. */
+const QUIET_MS = 1500;
+
+/**
+ * Keeps a connector from outliving whoever reads it. A parent that dies (even by SIGKILL) leaves
+ * the process to a new parent, which shows as a changed ppid; a reader that closes stdout shows
+ * only when the next line fails to go out, so a connector waiting on a slow or dead API writes a
+ * progress line after a short silence. Either way the process stops within about 2 s, instead of
+ * retrying for minutes and spending the account's rate budget for nobody.
+ */
+export function holdLifeline(out: MessageWriter, onGone: () => void): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) return onGone();
+    if (out.idleMs() < QUIET_MS) return;
+    out.info(`progress ${JSON.stringify({ waiting: describeRequestsInFlight() ?? 'on rate limits' })}`);
+    void out.flush().catch(onGone);
+  }, CHECK_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
