@@ -5,6 +5,7 @@ export { MessageWriter, type LogLevel } from './output.js';
 export * from './time.js';
 export { Pacer, type PacingLimits, type PacerStats, type Slot } from './http/pacer.js';
 export { HttpClient, type HttpClientOptions, type JsonResponse, type HttpLogger, type Pace } from './http/client.js';
+export { ServerClock } from './http/server-clock.js';
 export { isRetryable, retryDelayMs, serverDelayMs } from './http/retry-policy.js';
 export { runSource, main } from './cli.js';
 export { airbyteStream, type SourceDefinition, type StreamDefinition, type StreamReadContext } from './source.js';

@@ -62,7 +62,7 @@ function items(): StreamDefinition {
     cursorField: 'ts',
     order: 'ascending',
     concurrency: 1,
-    range: { startMs: T, endMs: T + 6000, lookbackMs: 0, floorMs: 0, windowMs: 4000, floorReason: 'the test API keeps everything' },
+    range: async () => ({ startMs: T, endMs: T + 6000, lookbackMs: 0, floorMs: 0, windowMs: 4000, floorReason: 'the test API keeps everything', endName: 'the test API\'s clock' }),
     fetcher: { fetch: (window, next) => api.fetchPage(next === undefined ? { window } : { window, next }) },
     stats: () => ({ requests: 1, rateLimitWaitMs: 0 }),
   });
@@ -230,6 +230,19 @@ describe('runSource', () => {
     expect(r.code).toBe(0);
     expect(r.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['item-7', 'item-8', 'item-9', 'item-10', 'item-11']);
     expect(r.invalid).toEqual([]);
+  });
+
+  it('takes a saved cursor in the API\'s future back to the API\'s now, and says so', async () => {
+    const state = file([{ type: 'STREAM', stream: { stream_descriptor: { name: 'items' }, stream_state: { cursor: '2026-03-01T11:00:00Z', boundary_ids: ['x'] } } }]);
+    const r = await cli(['read', '--config', config(), '--catalog', file(catalog({ name: 'items' })), '--state', state]);
+    expect(r.code).toBe(0);
+    expect(r.invalid).toEqual([]);
+    expect(r.messages.filter((m) => m.type === 'RECORD')).toEqual([]);
+    const warnings = r.messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => m.log.message);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^items: the saved cursor 2026-03-01T11:00:00Z is later than the test API's clock \(2026-03-01T10:00:06Z\): .*a full refresh recovers\.$/),
+    ]);
+    expect(r.messages.filter((m) => m.type === 'STATE').map((m) => m.state.stream.stream_state)).toEqual([{ cursor: '2026-03-01T10:00:06Z' }]);
   });
 
   it('full refresh ignores the incoming state', async () => {

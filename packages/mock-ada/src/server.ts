@@ -196,8 +196,14 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
       reply = errorReply(500, 'mock_internal_error', error instanceof Error ? error.message : String(error));
     }
     bump(stats.status, String(reply.status));
-    if (o.latencyMs > 0) later(() => deliver(res, reply, later), o.latencyMs);
-    else deliver(res, reply, later);
+    // The Date header is the server's own clock when it answers, as Ada's is: clients bound their reads by it.
+    const send = () => {
+      res.sendDate = false;
+      res.setHeader('date', new Date(o.now()).toUTCString());
+      deliver(res, reply, later);
+    };
+    if (o.latencyMs > 0) later(send, o.latencyMs);
+    else send();
   });
 
   await new Promise<void>((resolve, reject) => {

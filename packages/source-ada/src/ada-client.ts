@@ -1,6 +1,7 @@
 import {
   ConfigError,
   HttpClient,
+  ServerClock,
   StreamUnavailableError,
   SystemError,
   TransientError,
@@ -50,7 +51,10 @@ const AUDIT_LOG_PATH = '/api/v2/analytics/audit-log/';
 export class AdaClient {
   readonly origin: string;
   readonly pacers: Record<ApiGroup, Pacer>;
+  /** Ada's clock, from the Date header of every response. */
+  readonly clock = new ServerClock();
   private readonly http: HttpClient;
+  private probing: Promise<number> | undefined;
 
   constructor(
     private readonly config: AdaConfig,
@@ -69,7 +73,25 @@ export class AdaClient {
       maxRetries: opts.maxRetries ?? config.max_retries,
       describeHttpError: (status, body, url) => this.describeHttpError(status, body, url),
       describeUnreachable: (host, code) => this.describeUnreachable(host, code),
+      clock: this.clock,
     });
+  }
+
+  /**
+   * Ada's time now. Before any response has shown it, one small request asks: the knowledge tags
+   * list, a single reply from the default budget. Any answer carries Ada's Date, a refusal too (an
+   * account without the knowledge API); a failure to connect is the read's failure anyway.
+   */
+  async adaNow(): Promise<number> {
+    const known = this.clock.now();
+    if (known !== undefined) return known;
+    this.probing ??= this.fetchPage(this.url('/api/v2/knowledge/tags/'), { group: 'default', key: 'clock' })
+      .catch((error: unknown) => {
+        if (this.clock.now() === undefined) throw error;
+      })
+      .then(() => this.clock.now()!);
+    await this.probing;
+    return this.clock.now()!;
   }
 
   /** `path` on the configured origin with `params` in order. */

@@ -24,10 +24,11 @@ export interface ReadRanges {
 
 /**
  * The ranges of one read, the same for every stream: from start_date (default: the 12 months Ada's
- * export keeps) to end_date or the moment the read starts. Ada is near real time since 2026, so no
- * lag is built in; the lookback catches late arrivals.
+ * export keeps) to end_date or `now`, the moment the read starts by Ada's clock (not ours: a local
+ * clock ahead would save cursors in Ada's future). Ada is near real time since 2026, so no lag is
+ * built in; the lookback catches late arrivals.
  */
-export function readRanges(config: AdaConfig, now = Date.now()): ReadRanges {
+export function readRanges(config: AdaConfig, now: number): ReadRanges {
   const floorMs = retentionFloor(now);
   // The end is floored to a whole second of the past: a window ending at ceil(now) would cover an
   // instant that has not happened yet, and a record landing there after we read past it would be
@@ -38,8 +39,8 @@ export function readRanges(config: AdaConfig, now = Date.now()): ReadRanges {
   const startMs = config.start_date ? Date.parse(config.start_date) : floorMs;
   const lookbackMs = config.lookback_window_minutes * MINUTE;
   return {
-    export: { startMs, endMs, floorMs, floorReason: 'the 12 months Ada keeps', lookbackMs, windowMs: EXPORT_WINDOW_MS },
+    export: { startMs, endMs, floorMs, floorReason: 'the 12 months Ada keeps', lookbackMs, windowMs: EXPORT_WINDOW_MS, endName: "Ada's clock" },
     // Ada documents no retention for the audit log: nothing to clamp to.
-    auditLog: { startMs, endMs, floorMs: 0, floorReason: 'the audit log', lookbackMs, windowMs: AUDIT_WINDOW_MS },
+    auditLog: { startMs, endMs, floorMs: 0, floorReason: 'the audit log', lookbackMs, windowMs: AUDIT_WINDOW_MS, endName: "Ada's clock" },
   };
 }

@@ -1,7 +1,7 @@
 import { ceilToSecond, floorToSecond, formatSecond, type MessageWriter, type SourceDefinition } from '@ada-airbyte/core';
 import { AdaClient } from './ada-client.js';
 import { connectionSpecification, parseConfig, type AdaConfig } from './config.js';
-import { readRanges } from './read-range.js';
+import { readRanges, type ReadRanges } from './read-range.js';
 import { auditLogEvents } from './streams/audit_log_events.js';
 import { channels } from './streams/channels.js';
 import { conversations } from './streams/conversations.js';
@@ -40,17 +40,19 @@ export const sourceAda: SourceDefinition<AdaConfig> = {
   },
   streams(config: AdaConfig, out: MessageWriter) {
     const client = new AdaClient(config, out);
-    // One range for the whole read: "up to the moment it starts", the same for every stream.
-    const ranges = readRanges(config);
+    // One range for the whole read, "up to the moment it starts" by Ada's clock, the same for every
+    // stream; learnt when the first windowed stream starts.
+    let ranges: Promise<ReadRanges> | undefined;
+    const rangesOfRead = () => (ranges ??= client.adaNow().then((now) => readRanges(config, now)));
     return [
-      conversations(config, client, ranges),
-      messages(config, client, ranges),
+      conversations(config, client, rangesOfRead),
+      messages(config, client, rangesOfRead),
       knowledgeArticles(client),
       knowledgeSources(client),
       knowledgeTags(client),
       endUsers(client),
       platformIntegrations(client),
-      auditLogEvents(config, client, ranges),
+      auditLogEvents(config, client, rangesOfRead),
       webhooks(client),
       webhookEventTypes(client),
       channels(client),

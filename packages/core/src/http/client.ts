@@ -3,6 +3,7 @@ import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
 import { type Pacer, type Slot } from './pacer.js';
 import { trackRequest, type InFlightRequest } from './in-flight.js';
+import { type ServerClock } from './server-clock.js';
 import { isRetryable, retryBudgetMs, retryDelayMs, retryLimit, type RetryableFailure } from './retry-policy.js';
 
 export interface HttpLogger {
@@ -24,6 +25,8 @@ export interface HttpClientOptions {
   describeHttpError(status: number, body: string, url: URL): ConnectorError;
   /** Says how to fix an unreachable host (the source knows which config fields decide it). */
   describeUnreachable(host: string, code: string): ConnectorError;
+  /** Learns the server's time from every response, errors included. */
+  clock?: ServerClock;
 }
 
 export interface JsonResponse<T> {
@@ -117,6 +120,7 @@ export class HttpClient {
         afterResponse: [
           (response) => {
             const ctx = response.request.options.context as RequestContext;
+            opts.clock?.observe(response.headers.date, Date.now());
             const { upload, response: answered } = response.timings;
             if (upload !== undefined) ctx.attempt.slot?.answered(upload, answered ?? Date.now());
             opts.log.debug(

@@ -1,13 +1,13 @@
 import { type SyncMode } from '../generated/protocol.js';
 import { type StreamDefinition, type StreamReadContext } from '../source.js';
-import { formatDuration } from '../time.js';
+import { floorToSecond, formatDuration, formatSecond } from '../time.js';
 import { type StreamCursor } from './cursor.js';
 import { PagePositionCursor, parsePagePosition, type ListPartition } from './page-position-cursor.js';
 import { type PageFetcher } from './page.js';
 import { readPartitions } from './reader.js';
 import { recordCursorOf, recordKeyOf } from './record-key.js';
 import { WindowCursor, type PageOrder } from './window-cursor.js';
-import { parseCheckpoint } from './window-state.js';
+import { parseCheckpoint, type StreamCheckpoint } from './window-state.js';
 import { planWindows, type ReadPlan, type Window } from './windows.js';
 
 type Row = Record<string, unknown>;
@@ -36,12 +36,15 @@ export interface WindowRange {
   floorReason: string;
   /** The longest window the API accepts. */
   windowMs: number;
+  /** What the end is, for warnings: e.g. "Ada's clock". */
+  endName: string;
 }
 
 /** A stream read in time windows on a timestamp cursor: incremental and full refresh. */
 export interface WindowedStreamSpec<R extends object> extends StreamBasics {
   cursorField: keyof R & string;
-  range: WindowRange;
+  /** Resolved when the read starts: its end is the API's "now", which may take a request to learn. */
+  range: () => Promise<WindowRange>;
   order: PageOrder;
   /** Windows read at the same time. */
   concurrency: number;
@@ -72,11 +75,17 @@ export function windowedStream<R extends object>(spec: WindowedStreamSpec<R>): S
     cursorField: spec.cursorField,
     checkState: (state, mode, stateSource) => void stateOf(state, mode, stateSource),
     read: async (ctx) => {
-      const previous = stateOf(ctx.state, ctx.syncMode, ctx.stateSource);
-      const lookbackMs = spec.range.lookbackMs;
-      const plan = planWindows({ ...spec.range, lookbackMs, checkpoint: previous });
+      const range = await spec.range();
+      const saved = stateOf(ctx.state, ctx.syncMode, ctx.stateSource);
+      const warning = laterThanEnd(saved, range);
+      if (warning) ctx.out.warn(`${spec.name}: ${warning}`);
+      // A cursor in the API's future is taken back to the API's now: from there on, what the API
+      // stores is read again; later, it would be skipped until the API's clock caught up.
+      const previous = saved && Date.parse(saved.cursor) > range.endMs ? { cursor: formatSecond(floorToSecond(range.endMs)) } : saved;
+      const lookbackMs = range.lookbackMs;
+      const plan = planWindows({ ...range, lookbackMs, checkpoint: previous });
       if (plan.clampedFrom) {
-        ctx.out.warn(`${spec.name}: start ${plan.clampedFrom} is older than ${spec.range.floorReason}; reading from ${plan.start} instead.`);
+        ctx.out.warn(`${spec.name}: start ${plan.clampedFrom} is older than ${range.floorReason}; reading from ${plan.start} instead.`);
       }
       ctx.out.info(
         `${spec.name}: ${ctx.syncMode} read of ${describePlan(plan)}` +
@@ -111,6 +120,24 @@ export function listStream<R extends object, P = undefined>(spec: ListStreamSpec
       await run(ctx, spec, spec.fetcher as PageFetcher<R, unknown>, cursor);
     },
   };
+}
+
+/**
+ * A start or a saved cursor later than the end of the read (the API's "now") is said out loud: a
+ * cursor in the future was saved by a read whose clock ran ahead, and whatever the API stored
+ * between that read's real end and the cursor was never asked for.
+ */
+function laterThanEnd(saved: StreamCheckpoint | undefined, range: WindowRange): string | undefined {
+  const end = formatSecond(floorToSecond(range.endMs));
+  if (saved) {
+    if (Date.parse(saved.cursor) <= range.endMs) return undefined;
+    return (
+      `the saved cursor ${saved.cursor} is later than ${range.endName} (${end}): it was probably saved by a read whose clock ran ahead. ` +
+      `Reading from ${end} on; records stored before it may have been missed, which a full refresh recovers.`
+    );
+  }
+  if (range.startMs <= range.endMs) return undefined;
+  return `start ${formatSecond(floorToSecond(range.startMs))} is later than ${range.endName} (${end}): there is nothing to read yet.`;
 }
 
 function describePlan(plan: ReadPlan): string {

@@ -16,7 +16,7 @@ const MAX_LIMIT = 1000;
  * precision). Pages come newest first behind an opaque cursor: a window counts only once finished,
  * and the next link is followed verbatim (Ada refuses a walk whose window or cursor changed).
  */
-export function auditLogEvents(config: AdaConfig, client: AdaClient, ranges: ReadRanges): StreamDefinition {
+export function auditLogEvents(config: AdaConfig, client: AdaClient, ranges: () => Promise<ReadRanges>): StreamDefinition {
   const jsonSchema = loadSchema(NAME);
   const shape = { stream: NAME, keyField: 'id', dateFields: dateTimeFields(jsonSchema), noneFields: [] };
   const pace = { group: 'audit_log', key: NAME } as const;
@@ -32,7 +32,7 @@ export function auditLogEvents(config: AdaConfig, client: AdaClient, ranges: Rea
     jsonSchema,
     primaryKey: [['id']],
     cursorField: 'timestamp',
-    range: ranges.auditLog,
+    range: async () => (await ranges()).auditLog,
     order: 'unordered',
     concurrency: config.window_concurrency,
     stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),

@@ -5,6 +5,6 @@ import { type ReadRanges } from '../read-range.js';
 import { exportStream } from './export-stream.js';
 
 /** Conversations by date_updated, so later changes (CSAT, classifications, agents) are picked up. */
-export function conversations(config: AdaConfig, client: AdaClient, ranges: ReadRanges) {
+export function conversations(config: AdaConfig, client: AdaClient, ranges: () => Promise<ReadRanges>) {
   return exportStream<Conversation>({ name: 'conversations', filter: 'updated', cursorField: 'date_updated' }, config, client, ranges);
 }

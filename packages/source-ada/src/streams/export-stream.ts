@@ -22,7 +22,7 @@ export interface ExportStreamSpec<R> {
  * pages keyset on the cursor (each next link restarts at the last record's second, so the window
  * cursor drops repeats at the boundary), incremental and full refresh.
  */
-export function exportStream<R extends { _id: string }>(spec: ExportStreamSpec<R>, config: AdaConfig, client: AdaClient, ranges: ReadRanges): StreamDefinition {
+export function exportStream<R extends { _id: string }>(spec: ExportStreamSpec<R>, config: AdaConfig, client: AdaClient, ranges: () => Promise<ReadRanges>): StreamDefinition {
   const jsonSchema = loadSchema(spec.name);
   const shape = { stream: spec.name, keyField: '_id', dateFields: dateTimeFields(jsonSchema), noneFields: spec.noneFields ?? [] };
   const pace = { group: 'export', key: spec.name } as const;
@@ -32,7 +32,7 @@ export function exportStream<R extends { _id: string }>(spec: ExportStreamSpec<R
     jsonSchema,
     primaryKey: [['_id']],
     cursorField: spec.cursorField,
-    range: ranges.export,
+    range: async () => (await ranges()).export,
     order: 'ascending',
     concurrency: config.window_concurrency,
     stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),
