@@ -1,5 +1,5 @@
 import type { FaultOptions } from './faults.js';
-import type { MockAdaOptions } from './options.js';
+import type { MockAdaOptions, SchemaViolation } from './options.js';
 import { ADA_RATE_LIMITS, type GroupRateLimits, type RateLimits } from './rate-limit.js';
 import { startMockAda } from './server.js';
 import { isStream, RATE_LIMIT_GROUPS, type RateLimitGroup, STREAMS } from './streams.js';
@@ -29,6 +29,8 @@ Options:
   --forbidden-api-key K           a token answered with 403 on the export endpoints, as for an organisation without Data Export (repeatable)
   --handle H                      AI Agent handle used in generated URLs (default acme)
   --no-undocumented-fields        never add fields that Ada does not document
+  --schema-violation S.FIELD=JSON serve every record of stream S with top-level FIELD set to the JSON value,
+                                  e.g. conversations.is_engaged='"yes"' (repeatable)
   --no-rate-limits                disable rate limiting (every group)
   --rate-limit-per-second N       export group, per endpoint (default ${ADA_RATE_LIMITS.perSecond})
   --rate-limit-per-minute N       export group, shared (default ${ADA_RATE_LIMITS.perMinute})
@@ -88,6 +90,22 @@ function parseGroupLimit(raw: string): [RateLimitGroup, GroupRateLimits | false]
   return [group as RateLimitGroup, { perSecond, perMinute, perDay }];
 }
 
+/** `conversations.is_engaged="yes"`: the stream, then the field up to the first `=`, then a JSON value. */
+function parseSchemaViolation(raw: string): SchemaViolation {
+  const eq = raw.indexOf('=');
+  const dot = raw.indexOf('.');
+  const stream = dot > 0 ? raw.slice(0, dot) : '';
+  const field = dot > 0 && eq > dot ? raw.slice(dot + 1, eq) : '';
+  if (!isStream(stream) || field === '') {
+    throw new UsageError(`--schema-violation expects STREAM.FIELD=JSON with STREAM one of ${STREAMS.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  try {
+    return { stream, field, value: JSON.parse(raw.slice(eq + 1)) as unknown };
+  } catch {
+    throw new UsageError(`--schema-violation: the value of ${stream}.${field} must be JSON (a string keeps its quotes: ${stream}.${field}='"text"')`);
+  }
+}
+
 /** Turns argv into options; throws UsageError on anything it does not understand. Returns null for --help. */
 export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
   const options: MockAdaOptions = {};
@@ -113,6 +131,8 @@ export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
       const name = value();
       if (!isStream(name)) throw new UsageError(`--forbidden-stream expects one of ${STREAMS.join(', ')}, got ${JSON.stringify(name)}`);
       options.forbiddenStreams = [...(options.forbiddenStreams ?? []), name];
+    } else if (flag === '--schema-violation') {
+      options.schemaViolations = [...(options.schemaViolations ?? []), parseSchemaViolation(value())];
     } else if (flag === '--group-rate-limit') {
       const [group, limits] = parseGroupLimit(value());
       options.groupRateLimits = { ...options.groupRateLimits, [group]: limits };

@@ -1,5 +1,5 @@
 export { startMockAda, type MockAda, type MockAdaStats } from './server.js';
-export type { MockAdaOptions } from './options.js';
+export type { MockAdaOptions, SchemaViolation } from './options.js';
 export {
   ADA_GROUP_RATE_LIMITS, ADA_RATE_LIMITS, type GroupRateLimitOptions, type GroupRateLimits, type RateLimits,
 } from './rate-limit.js';

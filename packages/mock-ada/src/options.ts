@@ -3,6 +3,14 @@ import { DEFAULT_LIST_SIZES } from './lists/catalog.js';
 import { type GroupRateLimitOptions, type GroupRateLimits, type RateLimits, resolveGroupLimits } from './rate-limit.js';
 import { isStream, type RateLimitGroup, STREAMS, type Stream } from './streams.js';
 
+/** A top-level field served with a value its stream's schema does not allow. */
+export interface SchemaViolation {
+  stream: Stream;
+  field: string;
+  /** Any JSON value. */
+  value: unknown;
+}
+
 export interface MockAdaOptions {
   /** Bearer token the mock accepts; default 'test-api-key'. */
   apiKey?: string;
@@ -62,6 +70,11 @@ export interface MockAdaOptions {
   tieGroups?: number;
   /** Let ~2% of records carry a field Ada does not document (Ada adds fields without notice). Default true. */
   undocumentedFields?: boolean;
+  /**
+   * Every record of `stream` is served with top-level `field` set to `value`, so that a client's
+   * schema checks can be seen to fail. Default none.
+   */
+  schemaViolations?: readonly SchemaViolation[];
   /** Default 0 (ephemeral); the host is always 127.0.0.1. */
   port?: number;
 }
@@ -91,6 +104,7 @@ export interface ResolvedOptions {
   faults: FaultOptions;
   tieGroups: number;
   undocumentedFields: boolean;
+  schemaViolations: readonly SchemaViolation[];
   port: number;
 }
 
@@ -122,6 +136,7 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     faults: opts.faults ?? {},
     tieGroups: opts.tieGroups ?? 2,
     undocumentedFields: opts.undocumentedFields ?? true,
+    schemaViolations: opts.schemaViolations ?? [],
     port: opts.port ?? 0,
   };
   check(resolved.apiKey.length > 0 && !/\s/.test(resolved.apiKey), 'apiKey must be a non-empty string without whitespace');
@@ -130,6 +145,12 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     'forbiddenApiKeys must be non-empty strings without whitespace, none of them the apiKey',
   );
   check(resolved.forbiddenStreams.every(isStream), `forbiddenStreams must name streams: ${STREAMS.join(', ')}`);
+  for (const v of resolved.schemaViolations) {
+    check(isStream(v.stream), `schemaViolations must name streams: ${STREAMS.join(', ')}`);
+    check(typeof v.field === 'string' && v.field.length > 0, 'schemaViolations need a non-empty field name');
+    // JSON.stringify drops undefined, functions and symbols: such a value could not be served.
+    check(JSON.stringify(v.value) !== undefined, `schemaViolations: the value for ${v.stream}.${v.field} must be a JSON value`);
+  }
   for (const name of ['knowledgeSources', 'knowledgeTags', 'playbooks', 'auditEvents'] as const) {
     check(Number.isInteger(resolved[name]) && resolved[name] >= 0, `${name} must be a non-negative integer`);
   }

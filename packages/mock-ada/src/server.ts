@@ -8,11 +8,12 @@ import { applyListMutation, type ListMutation, type ListMutationResult } from '.
 import { ListData } from './lists/catalog.js';
 import { listHandlers } from './lists/handlers.js';
 import { type MockAdaOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import type { Outcome, RequestContext } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import { ADA_GROUP_RATE_LIMITS, ADA_RATE_LIMITS, type GroupRateLimitOptions, RateLimiter, resolveGroupLimits, validateRateLimits } from './rate-limit.js';
 import { RecordFactory } from './records.js';
 import { referencesOf } from './references.js';
 import { deliver, errorReply, nginxBadGateway, type Reply } from './respond.js';
+import { violatedRecords, withSchemaViolations } from './schema-violations.js';
 import { isExportStream, RATE_LIMIT_GROUPS, ROUTES, type Stream, streamAt } from './streams.js';
 import { earliestQueryableUs, msToUs } from './time.js';
 
@@ -59,8 +60,6 @@ export interface MockAda {
   setGroupRateLimits(g: GroupRateLimitOptions): void;
   close(): Promise<void>;
 }
-
-type Handler = (ctx: RequestContext) => Outcome;
 
 function emptyStats(): MockAdaStats {
   return { requests: 0, byEndpoint: {}, status: {}, rateLimited: 0, faultsInjected: 0 };
@@ -124,12 +123,15 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
     { knowledge_article: lists.articles, playbook: lists.playbooks, knowledge_source: lists.sources, variable: lists.table('variables').rows() },
   );
   const factory = new RecordFactory(dataset, { handle: o.handle, undocumentedFields: o.undocumentedFields, references: referencesOf(lists) });
-  const handlers: Record<Stream, Handler> = {
-    conversations: exportHandler(dataset, factory, 'conversations'),
-    messages: exportHandler(dataset, factory, 'messages'),
-    audit_log_events: auditLogHandler(audit),
-    ...listHandlers(lists),
-  };
+  const handlers = withSchemaViolations(
+    {
+      conversations: exportHandler(dataset, factory, 'conversations'),
+      messages: exportHandler(dataset, factory, 'messages'),
+      audit_log_events: auditLogHandler(audit),
+      ...listHandlers(lists),
+    },
+    o.schemaViolations,
+  );
   let rateLimitsOn = o.rateLimitsOn;
   const groupLimits = { ...o.groupRateLimits };
   const newLimiter = (): RateLimiter | null => (rateLimitsOn ? new RateLimiter(groupLimits, o.rateLimitClock) : null);
@@ -223,12 +225,16 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
     return dataset.indicesFrom(kind, earliestQueryableUs(o.now()));
   }
 
-  function records(stream: Stream): object[] {
+  function served(stream: Stream): object[] {
     if (stream === 'conversations') return queryable(stream).map((i) => factory.conversation(i));
     if (stream === 'messages') return queryable(stream).map((i) => factory.message(i));
     if (stream === 'audit_log_events') return audit.records(msToUs(o.now()));
     // Through JSON, so that callers get what a client parses, never the mock's own objects.
     return JSON.parse(JSON.stringify(lists.rows(stream))) as object[];
+  }
+
+  function records(stream: Stream): object[] {
+    return violatedRecords(stream, served(stream), o.schemaViolations);
   }
 
   function ids(stream: Stream): string[] {
