@@ -10,6 +10,7 @@ const HELP = `ada-sync: sync Ada into DuckDB, PostgreSQL, JSONL files or any Air
 Usage:
   ada-sync run --config CONFIG.json [--destination URI] [--streams a,b] [--full-refresh] [--json] [--quiet]
   ada-sync demo [--destination URI]
+  ada-sync validate --config CONFIG.json [--source-command "CMD"] [--max-records N] [--streams a,b] [--json] [--quiet]
   ada-sync destination duckdb|postgres|jsonl spec | check --config F | write --config F --catalog F
 
 Destinations (--destination):
@@ -25,6 +26,13 @@ Other options of run:
   --full-refresh           read everything again and replace the tables
   --json                   print the summary as one JSON object on stdout
   --quiet                  no progress display
+
+validate runs spec, check, discover and a full refresh of every stream, stopped once each stream has sent
+--max-records records (default 100) or finished; it checks the config against the spec, each record
+against its stream's schema and the states and stream statuses against the catalog, prints a PASS/FAIL
+table (--json: one JSON object) and exits 1 on any failure. A stream the source skips (INCOMPLETE with no
+error, as for an API the account lacks) is SKIP and does not fail. --source-command validates any Airbyte
+source; --streams reads only those streams.
 `;
 
 function version(): string {
@@ -155,6 +163,15 @@ async function demoCommand(args: string[]): Promise<number> {
   }
 }
 
+async function validateCommand(args: string[]): Promise<number> {
+  const interrupt = interruptController(() => process.stderr.write('\nstopping the validation\n'));
+  try {
+    return await (await import('./validate/command.js')).validateCommand(args, interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // `ada-sync run --help` is how people ask about a command: the help covers every command.
@@ -167,6 +184,8 @@ export async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'demo':
       return demoCommand(rest);
+    case 'validate':
+      return validateCommand(rest);
     case 'destination':
       return (await import('./destinations/program.js')).destinationProgram(rest);
     case undefined:
