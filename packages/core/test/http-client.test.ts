@@ -224,6 +224,7 @@ describe('HttpClient', () => {
           record.answered.push([sentMs, answeredMs]);
           slot.answered(sentMs, answeredMs);
         },
+        budget: (limit: number, remaining: number) => slot.budget(limit, remaining),
       };
     });
     await client.getJson(`${s.url}/export`, KEY);

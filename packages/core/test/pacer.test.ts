@@ -73,6 +73,35 @@ describe('Pacer', () => {
     expect(grants[0]!.at).toBeLessThanOrEqual(1000 + 100);
   });
 
+  it('leaves to another client what the server says it spent, and takes the budget back once it stops', async () => {
+    const p = pacer({ perSecond: 10, perSecondScope: 'all' });
+    // Our first request: the server had counted 5 others in its second, and says 4 are left.
+    const first = await p.acquire('a');
+    first.answered(T0, T0 + 5);
+    first.budget(10, 4);
+    // 10 - 5 others - 1 of slack = 4 of ours in any second: three more now, the next a second later.
+    const grants = await grantTimes(p, ['a', 'a', 'a', 'a']);
+    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, expect.any(Number)]);
+    expect(grants[3]!.at).toBeGreaterThanOrEqual(1000);
+    expect(grants[3]!.at).toBeLessThan(1200);
+    // A second later the sighting has left the window: the whole budget is ours again.
+    await vi.advanceTimersByTimeAsync(1100);
+    const later = await grantTimes(p, Array.from({ length: 10 }, () => 'a'));
+    expect(later.filter((g) => g.at === later[0]!.at)).toHaveLength(10);
+  });
+
+  it('keeps as many requests in flight as the binding rate times the answer time, plus one', async () => {
+    const p = pacer({ perSecond: 10, perMinute: 100 });
+    expect(p.inFlightFor('a')).toBe(2);
+    (await p.acquire('a')).answered(T0, T0 + 3000);
+    // 100 a minute for 3 s answers: 5 in flight, and one ready.
+    expect(p.inFlightFor('a')).toBe(6);
+    const fast = pacer({ perSecond: 10, perMinute: 100_000 });
+    (await fast.acquire('a')).answered(T0, T0 + 300);
+    // 10 a second for 300 ms answers: 3, and one.
+    expect(fast.inFlightFor('a')).toBe(4);
+  });
+
   it('has no daily window when perDay is Infinity', async () => {
     const p = pacer({ perSecond: 1000, perMinute: 1_000_000, perDay: Infinity, maxWaitMs: 1 });
     const grants = await grantTimes(p, Array.from({ length: 50 }, () => 'a'));

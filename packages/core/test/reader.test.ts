@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SystemError } from '../src/errors.js';
 import { parseCheckpoint, type StreamCheckpoint } from '../src/read/window-state.js';
-import { planWindows, type ReadPlan } from '../src/read/windows.js';
+import { planWindows, type ReadPlan, type Window } from '../src/read/windows.js';
 import { compareTimestamps, floorSecondMs, formatSecond } from '../src/time.js';
 import { FakeAda, readTimeWindows, type FakeRecord, type PageResult, type PagedSource } from './helpers/fake-ada.js';
 
@@ -27,7 +27,7 @@ async function run<R extends FakeRecord>(
   source: PagedSource<R>,
   plan: ReadPlan,
   previous?: StreamCheckpoint,
-  options: { concurrency?: number; ticks?: (n: number) => number } = {},
+  options: { concurrency?: number; ticks?: (n: number) => number; minPagesToSplit?: number; target?: () => number } = {},
 ): Promise<Run> {
   const events: Event[] = [];
   const emitted: string[] = [];
@@ -43,6 +43,7 @@ async function run<R extends FakeRecord>(
       return source.fetchPage(request);
     },
     ...(source.widen ? { widen: (link: string) => source.widen!(link) } : {}),
+    ...(source.narrow ? { narrow: (link: string, window: Window) => source.narrow!(link, window) } : {}),
   };
   const total = await readTimeWindows(recording, plan, previous, {
     emit: (records) => {
@@ -57,7 +58,11 @@ async function run<R extends FakeRecord>(
     pageDone: async () => {
       events.push({ kind: 'pageDone' });
     },
-  }, options.concurrency !== undefined ? { concurrency: options.concurrency } : {});
+  }, {
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.minPagesToSplit !== undefined ? { minPagesToSplit: options.minPagesToSplit } : {}),
+    ...(options.target ? { target: options.target } : {}),
+  });
   const checkpoints = events.filter((e): e is Extract<Event, { kind: 'checkpoint' }> => e.kind === 'checkpoint');
   return { events, emitted, checkpoints, total };
 }
@@ -338,10 +343,18 @@ function claims(checkpoint: StreamCheckpoint, r: FakeRecord): boolean {
 describe('the window cursor with concurrent windows', () => {
   it('emits each record once, every checkpoint claims exactly what was emitted, and resuming from any emits exactly the rest', async () => {
     await fc.assert(
-      fc.asyncProperty(scenarioArb, fc.integer({ min: 2, max: 4 }), fc.array(fc.nat(6), { minLength: 1, maxLength: 16 }), async (s, concurrency, delays) => {
+      fc.asyncProperty(
+        scenarioArb,
+        fc.integer({ min: 2, max: 5 }),
+        fc.array(fc.nat(6), { minLength: 1, maxLength: 16 }),
+        fc.option(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 8 }), { nil: undefined }),
+        async (s, concurrency, delays, targets) => {
         const ticks = (n: number) => delays[n % delays.length]!;
+        // Idle workers split windows as soon as a page shows there is more; the target moves as latency would.
+        let asked = 0;
+        const split = { minPagesToSplit: 1, ...(targets ? { target: () => targets[asked++ % targets.length]! } : {}) };
         const expected = expectedIds(s);
-        const first = await run(ada(s), planFor(s), undefined, { concurrency, ticks });
+        const first = await run(ada(s), planFor(s), undefined, { concurrency, ticks, ...split });
         expect(new Set(first.emitted).size).toBe(first.emitted.length);
         expect([...first.emitted].sort()).toEqual([...expected].sort());
         for (let i = 1; i < first.checkpoints.length; i++) {
@@ -357,14 +370,50 @@ describe('the window cursor with concurrent windows', () => {
             expect(done.has(r.id), `${r.id} at ${r.ts} vs ${JSON.stringify(c.checkpoint)}`).toBe(claims(c.checkpoint, r));
           }
           const restored = parseCheckpoint(JSON.parse(JSON.stringify(c.checkpoint)), 'items', 'state.json');
-          const resumed = await run(ada(s), planFor(s, restored), restored, { concurrency, ticks });
+          const resumed = await run(ada(s), planFor(s, restored), restored, { concurrency, ticks, ...split });
           expect(new Set(resumed.emitted).size).toBe(resumed.emitted.length);
           expect(resumed.emitted.filter((id) => done.has(id)), `re-emitted after ${JSON.stringify(c.checkpoint)}`).toEqual([]);
           expect([...done, ...resumed.emitted].sort()).toEqual([...expected].sort());
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
+  });
+
+  it('splits the rest of a window for an idle worker, and the window it came from stops at the split even with a request in flight', async () => {
+    // W1 = [0 s, 50 s) holds records at 0-4 s and 28-33 s; W2 = [50 s, 100 s) holds two. Page size 5.
+    const early = Array.from({ length: 5 }, (_, i) => rec(`a${i}`, i));
+    const late = Array.from({ length: 6 }, (_, i) => rec(`c${i}`, 28 + i));
+    const records = [...early, ...late, rec('b0', 60), rec('b1', 70)];
+    const s: Scenario = { records, pageSize: 5, windowMs: 50 * S, startMs: T, endMs: T + 100 * S };
+    const inner = ada(s);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const asked: Array<{ since: string; to: string; next?: string }> = [];
+    const source: PagedSource<FakeRecord> = {
+      stream: 'items',
+      idOf: (r) => r.id,
+      cursorOf: (r) => r.ts,
+      narrow: (link, window) => inner.narrow(link, window),
+      fetchPage: async (request) => {
+        asked.push({ ...request.window, ...(request.next ? { next: request.next } : {}) });
+        // W1's second page stays out until the worker that finished W2 has split W1.
+        if (request.next !== undefined && request.window.since === formatSecond(T)) await held;
+        // The first request of the split-off part releases it: W1's page then reaches past the split.
+        if (request.next === undefined && request.window.since !== formatSecond(T) && request.window.since !== formatSecond(T + 50 * S)) release();
+        return inner.fetchPage(request);
+      },
+    };
+    const out = await run(source, planFor(s), undefined, { concurrency: 2, minPagesToSplit: 1 });
+    expect([...out.emitted].sort()).toEqual(records.map((r) => r.id).sort());
+    expect(new Set(out.emitted).size).toBe(out.emitted.length);
+    // W1 was split at 27 s (halfway from its position at 4 s to 50 s). Its page in flight, asked up
+    // to 50 s, brought records past 27 s: they were left to the split-off part, and W1 asked no more.
+    const split = asked.find((a) => a.since === formatSecond(T + 27 * S) && a.next === undefined);
+    expect(split).toEqual({ since: formatSecond(T + 27 * S), to: formatSecond(T + 50 * S) });
+    expect(asked.slice(asked.indexOf(split!) + 1).filter((a) => a.since === formatSecond(T))).toEqual([]);
+    expect(asked.filter((a) => a.since === formatSecond(T))).toHaveLength(2);
+    expect(out.checkpoints.at(-1)!.checkpoint).toEqual({ cursor: formatSecond(T + 100 * S) });
   });
 
   it('runs windows at the same time, up to the limit', async () => {

@@ -43,8 +43,13 @@ export interface MockAdaOptions {
   messagesPerConversation?: number;
   /** Data spreads over this many days before `now()` at start; older than a year is generated but not queryable. Default 90. */
   historyDays?: number;
-  /** The server's clock in ms (data anchor, 12-month rule, mutate). Default Date.now. */
+  /** The server's clock in ms (data anchor, 12-month rule, mutate, Date header). Default Date.now. */
   now?: () => number;
+  /**
+   * The newest data lies before this instant (ms). Default: `now()` at start. Earlier lets a client
+   * that reads up to the server's clock, which a Date header tells only to the second, see all of it.
+   */
+  dataUntil?: number;
   /**
    * Clock for the rate-limit windows and X-RateLimit-Reset, in ms. Default Date.now (wall time),
    * deliberately separate from `now`, so that a frozen data clock still lets Retry-After waits
@@ -95,6 +100,7 @@ export interface ResolvedOptions {
   messagesPerConversation: number;
   historyDays: number;
   now: () => number;
+  dataUntil: number | undefined;
   rateLimitClock: () => number;
   latencyMs: number;
   /** false: nothing is limited (`rateLimits: false`), whatever the groups say. */
@@ -129,6 +135,7 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     messagesPerConversation: opts.messagesPerConversation ?? 6,
     historyDays: opts.historyDays ?? 90,
     now: opts.now ?? Date.now,
+    dataUntil: opts.dataUntil,
     rateLimitClock: opts.rateLimitClock ?? Date.now,
     latencyMs: opts.latencyMs ?? 0,
     rateLimitsOn: opts.rateLimits !== false,
@@ -139,6 +146,7 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     schemaViolations: opts.schemaViolations ?? [],
     port: opts.port ?? 0,
   };
+  check(resolved.dataUntil === undefined || Number.isFinite(resolved.dataUntil), 'dataUntil must be a finite number of ms');
   check(resolved.apiKey.length > 0 && !/\s/.test(resolved.apiKey), 'apiKey must be a non-empty string without whitespace');
   check(
     resolved.forbiddenApiKeys.every((key) => key.length > 0 && !/\s/.test(key) && key !== resolved.apiKey),

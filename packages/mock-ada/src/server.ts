@@ -108,7 +108,7 @@ function replyOf(outcome: Outcome, rateHeaders: Reply['headers']): Reply {
 
 export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> {
   const o = resolveOptions(opts);
-  const anchorUs = msToUs(o.now());
+  const anchorUs = msToUs(o.dataUntil ?? o.now());
   const dataset = new Dataset({
     seed: o.seed,
     conversations: o.conversations,

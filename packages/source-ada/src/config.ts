@@ -59,9 +59,14 @@ export const configSchema = z
       .number()
       .int()
       .min(1)
-      .max(16)
-      .default(3)
-      .meta({ title: 'Concurrent windows', description: 'Time windows of a stream read at the same time during a backfill; pacing still applies.', order: 12 }),
+      .max(32)
+      .default(8)
+      .meta({
+        title: 'Most windows at once',
+        description:
+          'The most time windows (or parts of one) of a stream read at the same time. Within it, the connector keeps as many requests in flight as Ada\'s rate limit and its answer times call for.',
+        order: 12,
+      }),
     max_retries: z
       .number()
       .int()
@@ -88,7 +93,7 @@ const RULES: Record<string, string> = {
   requests_per_minute: 'a number > 0',
   requests_per_day: 'a number > 0',
   max_retries: 'an integer from 0 to 20',
-  window_concurrency: 'an integer from 1 to 16',
+  window_concurrency: 'an integer from 1 to 32',
 };
 
 export function connectionSpecification(): Record<string, unknown> {

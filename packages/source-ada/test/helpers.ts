@@ -23,13 +23,14 @@ export function writeJson(dir: string, name: string, value: unknown): string {
 }
 
 /**
- * A mock whose data all lies before the second a read starts in. A read covers whole seconds up to
- * that one (exclusive), and the mock's newest record can be a microsecond older than the mock: read
- * in the same second, it is rightly left for the next read, and a test expecting every record of the
- * mock fails by chance. The mock's clock runs a second behind the wall clock for that.
+ * A mock whose data all lies before the second a read ends in. A read covers whole seconds up to
+ * Ada's now (exclusive), which it learns from a Date header: to the second, truncated, so it may
+ * end up to a second earlier than the mock's clock. The data stops two seconds before the mock
+ * starts, so a read at any moment after sees all of it; a test expecting every record of the mock
+ * would otherwise fail by chance.
  */
 export function startMock(options: MockAdaOptions): Promise<MockAda> {
-  return startMockAda({ now: () => Date.now() - 1000, ...options });
+  return startMockAda({ dataUntil: Date.now() - 2000, ...options });
 }
 
 /** A config for the mock with pacing lifted (tests that check pacing set their own limits). */
@@ -171,9 +172,9 @@ export interface MockProcess {
   close(): Promise<void>;
 }
 
-/** Starts mock-ada in its own process, its clock a second behind the wall clock (see startMock). */
+/** Starts mock-ada in its own process, its data ending before it starts (see startMock). */
 export async function startMockProcess(options: Omit<MockAdaOptions, 'now'>): Promise<MockProcess> {
-  const child = fork(fileURLToPath(new URL('./fixtures/mock-process.mjs', import.meta.url)), [JSON.stringify({ nowOffsetMs: -1000, ...options })]);
+  const child = fork(fileURLToPath(new URL('./fixtures/mock-process.mjs', import.meta.url)), [JSON.stringify({ dataUntil: Date.now() - 2000, ...options })]);
   const pending = new Map<number, (result: unknown) => void>();
   let nextId = 0;
   const ready = new Promise<{ url: string; apiKey: string }>((resolve, reject) => {

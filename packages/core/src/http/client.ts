@@ -126,7 +126,10 @@ export class HttpClient {
             opts.log.debug(
               `GET ${response.requestUrl.toString()} -> ${response.statusCode} in ${Date.now() - (ctx.startedAt ?? Date.now())} ms`,
             );
-            // Another client on the same Ada instance may share the budget: trust the server's count.
+            // Another client of the same account may share the budget: the server's count says so.
+            const limit = Number(response.headers['x-ratelimit-limit']);
+            const remaining = Number(response.headers['x-ratelimit-remaining']);
+            if (Number.isInteger(limit) && Number.isInteger(remaining) && limit > 0) ctx.attempt.slot?.budget(limit, remaining);
             const reset = Number(response.headers['x-ratelimit-reset']);
             if (response.headers['x-ratelimit-remaining'] === '0' && reset > 0) ctx.pace.pacer.pauseUntil(reset * 1000);
             return response;

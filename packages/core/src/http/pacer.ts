@@ -1,5 +1,6 @@
 import { TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
+import { SlidingWindow, Stamp } from './sliding-window.js';
 
 export interface PacingLimits {
   /** In any rolling second: per key (an endpoint) by default, for all keys with `perSecondScope: 'all'`. */
@@ -16,72 +17,6 @@ export interface PacingLimits {
   maxWaitMs?: number;
 }
 
-/**
- * One request's place in the windows. The server counts it when its rate limiter sees it: after it
- * left here (`sent`), before it was answered (`answered`), and with a queue in front of the limiter,
- * possibly well after it left. See `at`.
- */
-class Stamp {
-  answered = Number.NaN;
-
-  constructor(public sent: number) {}
-
-  /**
-   * When the server most likely counted the request. The quickest answer seen is taken as the part
-   * of any answer's time that comes after the count (the work, the way back); whatever an answer
-   * took beyond that may have been spent queueing before it, so the request counts as late as
-   * that. Steady latency moves nothing; delays that vary (a busy server at the start of a burst)
-   * move the stamps later, and the next requests wait accordingly.
-   */
-  at(quickestMs: number): number {
-    return Number.isNaN(this.answered) ? this.sent : Math.max(this.sent, this.answered - quickestMs);
-  }
-}
-
-/** Windows holding more stamps than this look only at the oldest one's send time: their margins dwarf any queue. */
-const EXACT_UP_TO = 1000;
-
-/**
- * "At most `limit` events in any rolling `windowMs`", kept as a ring of the last `limit` stamps.
- * The margin absorbs the jitter that the stamps' estimates do not.
- */
-class SlidingWindow {
-  private readonly stamps: Stamp[] = [];
-  private head = 0;
-  readonly limit: number;
-
-  constructor(
-    limit: number,
-    readonly windowMs: number,
-    private readonly marginMs: number,
-  ) {
-    // A fractional limit such as 0.5/s means one request every 2 s.
-    this.limit = Math.max(1, Math.floor(limit));
-    if (limit < 1) this.windowMs = windowMs / limit;
-  }
-
-  /** Earliest time at which one more event fits. */
-  nextFree(now: number, quickestMs: number): number {
-    if (this.stamps.length < this.limit) return now;
-    // The limit-th latest of the last `limit` counts: the earliest of them, their estimates having moved.
-    let oldest = this.stamps[this.head]!.sent;
-    if (this.limit <= EXACT_UP_TO) {
-      oldest = Infinity;
-      for (const stamp of this.stamps) oldest = Math.min(oldest, stamp.at(quickestMs));
-    }
-    return Math.max(now, oldest + this.windowMs + this.marginMs);
-  }
-
-  record(stamp: Stamp): void {
-    if (this.stamps.length < this.limit) {
-      this.stamps.push(stamp);
-      return;
-    }
-    this.stamps[this.head] = stamp;
-    this.head = (this.head + 1) % this.limit;
-  }
-}
-
 /** A granted request. */
 export interface Slot {
   /**
@@ -91,9 +26,11 @@ export interface Slot {
   sentAt(ms: number): void;
   /**
    * The request (sent at `sentMs`) was answered at `answeredMs`. The server counted it somewhere in
-   * between; see Pacer.answered.
+   * between; see Stamp.at.
    */
   answered(sentMs: number, answeredMs: number): void;
+  /** What the server said of its budget in that answer (X-RateLimit-Limit and -Remaining). */
+  budget(limit: number, remaining: number): void;
 }
 
 export interface PacerStats {
@@ -114,6 +51,8 @@ export class Pacer {
   private pausedUntil = 0;
   /** The quickest answer seen, in ms (see Stamp.at). */
   private quickestMs = Infinity;
+  /** Recent answers' time, in ms (an exponentially weighted mean). */
+  private latencyMs: number | undefined;
   private readonly stats = new Map<string, PacerStats>();
 
   constructor(
@@ -142,11 +81,8 @@ export class Pacer {
         stats.requests += 1;
         return {
           sentAt: (ms) => void (stamp.sent = Math.max(stamp.sent, ms)),
-          answered: (sentMs, answeredMs) => {
-            stamp.sent = Math.max(stamp.sent, sentMs);
-            stamp.answered = answeredMs;
-            this.quickestMs = Math.min(this.quickestMs, Math.max(0, answeredMs - stamp.sent));
-          },
+          answered: (sentMs, answeredMs) => this.answered(stamp, sentMs, answeredMs),
+          budget: (limit, remaining) => this.budget(perSecond, stamp, limit, remaining),
         };
       }
       const maxWait = this.limits.maxWaitMs ?? 15 * 60_000;
@@ -167,6 +103,40 @@ export class Pacer {
       await sleep(at - now);
       stats.waitedMs += this.now() - now;
     }
+  }
+
+  /**
+   * How many requests of `key` to keep in flight, by Little's law: the binding rate times how long
+   * an answer takes, and one more so that a request is ready when a slot opens. Two until an
+   * answer's time is known.
+   */
+  inFlightFor(key: string): number {
+    if (this.latencyMs === undefined) return 2;
+    const now = this.now();
+    const second = this.windowFor(key);
+    const perMs = Math.min(
+      second.allowed(now) / second.windowMs,
+      this.minute.allowed(now) / this.minute.windowMs,
+      this.day ? this.day.limit / this.day.windowMs : Infinity,
+    );
+    return Math.ceil(perMs * this.latencyMs) + 1;
+  }
+
+  private answered(stamp: Stamp, sentMs: number, answeredMs: number): void {
+    stamp.sent = Math.max(stamp.sent, sentMs);
+    stamp.answered = answeredMs;
+    const took = Math.max(0, answeredMs - stamp.sent);
+    this.quickestMs = Math.min(this.quickestMs, took);
+    this.latencyMs = this.latencyMs === undefined ? took : this.latencyMs + 0.2 * (took - this.latencyMs);
+  }
+
+  /**
+   * The server's budget as an answer stated it. Its window is taken to be the per-minute one
+   * unless its limit is the per-second one's (Ada does not say which window its headers count).
+   */
+  private budget(second: SlidingWindow, stamp: Stamp, limit: number, remaining: number): void {
+    const window = limit === second.limit && limit !== this.minute.limit ? second : this.minute;
+    window.observeServer(limit, remaining, stamp, this.quickestMs);
   }
 
   /** The server says no requests are left until `untilMs` (e.g. from X-RateLimit-Reset). */

@@ -22,6 +22,7 @@ interface Task<P> {
   partition: ListPartition<P>;
   link: string | undefined;
   done: boolean;
+  started: boolean;
 }
 
 /**
@@ -38,7 +39,7 @@ export class PagePositionCursor<R> implements StreamCursor<R, unknown> {
     state: PagePositionState | undefined,
     private readonly keyOf: (record: R) => string,
   ) {
-    this.tasks = partitions.map((partition) => ({ partition, link: undefined, done: false }));
+    this.tasks = partitions.map((partition) => ({ partition, link: undefined, done: false, started: false }));
     if (state && 'partition' in state) {
       const at = this.tasks.findIndex((t) => t.partition.key === state.partition);
       for (let i = 0; i < at; i++) this.tasks[i]!.done = true;
@@ -46,36 +47,38 @@ export class PagePositionCursor<R> implements StreamCursor<R, unknown> {
     }
   }
 
-  get count(): number {
-    return this.tasks.length;
-  }
-
-  isDone(index: number): boolean {
-    return this.tasks[index]!.done;
-  }
-
-  open(index: number, fromStart = false): OpenedPartition<R, unknown> {
-    const task = this.tasks[index]!;
-    if (fromStart) task.link = undefined;
-    const seen = new PreviousPageKeys(this.keyOf);
-    return {
-      partition: task.partition.value,
-      ...(task.link !== undefined ? { link: task.link } : {}),
-      label: task.partition.key,
-      progress: {
-        fresh: (records) => seen.fresh(records),
-        advance: (next) => {
-          task.link = next;
-          if (next === undefined) task.done = true;
-        },
-      },
-    };
+  next(): OpenedPartition<R, unknown> | undefined {
+    const task = this.tasks.find((t) => !t.done && !t.started);
+    return task ? this.open(task) : undefined;
   }
 
   checkpoint(): PagePositionState {
     const current = this.tasks.find((t) => !t.done);
     if (!current) return { [FULL_REFRESH_COMPLETE]: true };
     return { partition: current.partition.key, ...(current.link !== undefined ? { next_page: current.link } : {}) };
+  }
+
+  private open(task: Task<unknown>): OpenedPartition<R, unknown> {
+    task.started = true;
+    const seen = new PreviousPageKeys(this.keyOf);
+    return {
+      partition: task.partition.value,
+      ...(task.link !== undefined ? { link: task.link } : {}),
+      label: task.partition.key,
+      restart: () => {
+        task.link = undefined;
+        return this.open(task);
+      },
+      progress: {
+        fresh: (records) => seen.fresh(records),
+        advance: (next) => {
+          task.link = next;
+          if (next === undefined) task.done = true;
+          return task.done;
+        },
+        narrowed: false,
+      },
+    };
   }
 }
 

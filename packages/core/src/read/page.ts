@@ -20,6 +20,11 @@ export interface PageFetcher<R, P> {
    */
   widen?(link: string): string | undefined;
   /**
+   * `link` with its upper bound moved to `partition`'s: a partition narrowed by a split must not
+   * read into the part split off. Without it, partitions are never split.
+   */
+  narrow?(link: string, partition: P): string;
+  /**
    * Whether a failure of a saved link means the API no longer accepts that position (a cursor whose
    * record is gone, say): the partition is then read again from its start, with a warning.
    */

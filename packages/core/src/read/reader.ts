@@ -1,5 +1,5 @@
 import { SystemError } from '../errors.js';
-import { type StreamCursor } from './cursor.js';
+import { type OpenedPartition, type StreamCursor } from './cursor.js';
 import { type Page, type PageFetcher } from './page.js';
 
 export interface ReadSink<R> {
@@ -11,6 +11,14 @@ export interface ReadSink<R> {
   warn(message: string): void;
 }
 
+export interface ReadControl {
+  /**
+   * How many partitions to read at once right now, asked again as the read goes on (at most the
+   * cursor's concurrency). Default: the cursor's concurrency.
+   */
+  target?(): number;
+}
+
 interface TakenPage {
   fresh: number;
   received: number;
@@ -19,16 +27,29 @@ interface TakenPage {
 }
 
 /**
- * Reads a stream's partitions page by page, up to the cursor's concurrency at once, following the
- * API's links. The cursor drops repeats and says what each checkpoint covers; a checkpoint goes out
+ * Reads a stream's partitions page by page, following the API's links, with as many partitions at
+ * once as `control.target()` says. A worker that finds no partition left to start takes part of
+ * one being read (when the fetcher can narrow links), so that the end of a read keeps the pace of
+ * its middle. The cursor drops repeats and says what each checkpoint covers; a checkpoint goes out
  * after every page (identical ones are not repeated). One partition failing stops the others before
  * they emit more, so the last checkpoint stays exact. Resolves to the number of records emitted.
  */
-export async function readPartitions<R, P>(stream: string, fetcher: PageFetcher<R, P>, cursor: StreamCursor<R, P>, sink: ReadSink<R>): Promise<number> {
+export async function readPartitions<R, P>(
+  stream: string,
+  fetcher: PageFetcher<R, P>,
+  cursor: StreamCursor<R, P>,
+  sink: ReadSink<R>,
+  control: ReadControl = {},
+): Promise<number> {
   let total = 0;
   let sinceCheckpoint = 0;
   let last: string | undefined;
   let failure: { error: unknown } | undefined;
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const wake = (): void => {
+    for (const resolve of waiting.splice(0)) resolve();
+  };
 
   const emitCheckpoint = (): void => {
     const state = cursor.checkpoint();
@@ -39,8 +60,8 @@ export async function readPartitions<R, P>(stream: string, fetcher: PageFetcher<
     last = key;
   };
 
-  const readPartition = async (index: number): Promise<void> => {
-    let opened = cursor.open(index);
+  const readPartition = async (first: OpenedPartition<R, P>): Promise<void> => {
+    let opened = first;
     let link = opened.link;
     let resumed = link !== undefined;
     /**
@@ -68,45 +89,68 @@ export async function readPartitions<R, P>(stream: string, fetcher: PageFetcher<
           `${stream}: the API no longer accepts the saved position in ${opened.label} (${error instanceof Error ? error.message : String(error)}); ` +
             'reading it again from its start.',
         );
-        opened = cursor.open(index, true);
+        opened = opened.restart();
         link = undefined;
         resumed = false;
         continue;
       }
       resumed = false;
       if (!page) return;
-      if (page.next !== undefined && page.fresh === 0 && page.next === page.requested) {
+      if (page.next !== undefined && page.fresh === 0 && sameLink(page.next, page.requested)) {
         link = widened(stream, fetcher, page, opened.label);
         continue;
       }
-      opened.progress.advance(page.next);
+      const done = opened.progress.advance(page.next);
       emitCheckpoint();
+      // An idle worker may now find part of this partition worth taking.
+      wake();
       await sink.pageDone();
-      if (page.next === undefined) return;
-      link = page.next;
+      if (done || page.next === undefined) return;
+      link = opened.progress.narrowed && fetcher.narrow ? fetcher.narrow(page.next, opened.partition) : page.next;
     }
   };
 
-  // Workers take partitions in order, so the contiguous prefix a cursor reports keeps moving.
-  let nextIndex = 0;
+  const canSplit = fetcher.narrow !== undefined;
   const worker = async (): Promise<void> => {
-    while (!failure && nextIndex < cursor.count) {
-      const index = nextIndex++;
-      if (cursor.isDone(index)) continue;
+    while (!failure) {
+      const target = Math.max(1, Math.min(cursor.concurrency, control.target?.() ?? cursor.concurrency));
+      const opened = active < target ? cursor.next(canSplit && active > 0) : undefined;
+      if (!opened) {
+        // Nothing to read now: done if nobody reads either, else wait for a page or an end.
+        if (active === 0) return;
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue;
+      }
+      active++;
       try {
-        await readPartition(index);
+        await readPartition(opened);
       } catch (error) {
         failure ??= { error };
+      } finally {
+        active--;
+        wake();
       }
     }
   };
-  const workers = Math.max(1, Math.min(cursor.concurrency, cursor.count));
-  await Promise.all(Array.from({ length: workers }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, cursor.concurrency) }, worker));
   if (failure) throw failure.error;
   // Also when there was nothing to read, or every partition was done before: confirm where we are.
   emitCheckpoint();
   await sink.pageDone();
   return total;
+}
+
+/**
+ * Whether two links ask for the same thing: the same path and parameters, however each was spelled
+ * (a link rewritten here encodes `:` as `%3A`, the API's may not; relative or absolute).
+ */
+function sameLink(a: string, b: string): boolean {
+  if (a === b) return true;
+  const canonical = (link: string): string => {
+    const url = new URL(link, 'http://link.invalid');
+    return `${url.pathname}?${[...url.searchParams].map(([k, v]) => `${k}=${v}`).sort().join('&')}`;
+  };
+  return canonical(a) === canonical(b);
 }
 
 /** The link for a page that came back with nothing new and a link to itself, or an error. */

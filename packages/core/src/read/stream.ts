@@ -20,6 +20,8 @@ interface StreamBasics {
   jsonSchema: Record<string, unknown>;
   primaryKey: string[][];
   stats?: RequestStats;
+  /** How many partitions to read at once right now (see ReadControl.target); default: as many as allowed. */
+  target?: () => number;
 }
 
 /** The time range a windowed stream reads, and the API's rules for windows. */
@@ -46,7 +48,7 @@ export interface WindowedStreamSpec<R extends object> extends StreamBasics {
   /** Resolved when the read starts: its end is the API's "now", which may take a request to learn. */
   range: () => Promise<WindowRange>;
   order: PageOrder;
-  /** Windows read at the same time. */
+  /** Windows read at the same time, at most. */
   concurrency: number;
   fetcher: PageFetcher<R, Window>;
 }
@@ -184,7 +186,7 @@ async function run<R, P>(ctx: StreamReadContext, spec: StreamBasics, fetcher: Pa
       await out.flush();
     },
     warn: (message) => out.warn(message),
-  });
+  }, spec.target ? { target: spec.target } : {});
   progress(true);
   const s = spec.stats?.();
   out.info(

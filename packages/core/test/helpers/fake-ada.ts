@@ -22,6 +22,7 @@ export interface PagedSource<R> {
   cursorOf(record: R): string;
   fetchPage(request: PageRequest): Promise<PageResult<R>>;
   widen?(link: string): string | undefined;
+  narrow?(link: string, window: Window): string;
 }
 
 /** Reads a plan's windows from a test source through core's reader and window cursor (ascending pages). */
@@ -30,7 +31,7 @@ export function readTimeWindows<R>(
   plan: ReadPlan,
   previous: StreamCheckpoint | undefined,
   sink: Omit<ReadSink<R>, 'warn' | 'checkpoint'> & { checkpoint(checkpoint: StreamCheckpoint, recordCount: number): void },
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; minPagesToSplit?: number; target?: () => number } = {},
 ): Promise<number> {
   const cursor = new WindowCursor<R>({
     plan,
@@ -39,13 +40,16 @@ export function readTimeWindows<R>(
     keyOf: (r) => source.idOf(r),
     cursorOf: (r) => source.cursorOf(r),
     concurrency: options.concurrency ?? 1,
+    ...(options.minPagesToSplit !== undefined ? { minPagesToSplit: options.minPagesToSplit } : {}),
   });
   const widen = source.widen?.bind(source);
+  const narrow = source.narrow?.bind(source);
   return readPartitions(
     source.stream,
-    { fetch: (window, next) => source.fetchPage(next === undefined ? { window } : { window, next }), ...(widen ? { widen } : {}) },
+    { fetch: (window, next) => source.fetchPage(next === undefined ? { window } : { window, next }), ...(widen ? { widen } : {}), ...(narrow ? { narrow } : {}) },
     cursor,
     { ...sink, checkpoint: (state, count) => sink.checkpoint(state as StreamCheckpoint, count), warn: () => undefined },
+    options.target ? { target: options.target } : {},
   );
 }
 
@@ -96,6 +100,12 @@ export class FakeAda implements PagedSource<FakeRecord> {
     }
   }
 
+  /** The link with its upper bound moved back, as a split needs: its own query, only `to` changed. */
+  narrow(link: string, window: Window): string {
+    const q = parse(link);
+    return makeLink(q.since, window.to, q.pageSize);
+  }
+
   idOf(record: FakeRecord): string {
     return record.id;
   }
@@ -108,6 +118,8 @@ export class FakeAda implements PagedSource<FakeRecord> {
     this.fetched.push(request);
     const requested = request.next ?? makeLink(request.window.since, request.window.to, this.pageSize);
     const { since, to, pageSize } = parse(requested);
+    // Ada refuses an empty or inverted window: a narrowed link must still start before its end.
+    if (compareTimestamps(since, to) >= 0) throw new Error(`400: to ${to} must be later than since ${since}`);
     const matching = this.records.filter((r) => compareTimestamps(r.ts, since) >= 0 && compareTimestamps(r.ts, to) < 0);
     const records = matching.slice(0, pageSize);
     const last = records[records.length - 1];

@@ -35,6 +35,8 @@ export function exportStream<R extends { _id: string }>(spec: ExportStreamSpec<R
     range: async () => (await ranges()).export,
     order: 'ascending',
     concurrency: config.window_concurrency,
+    // As many windows at once as Ada's budget and its answer times call for (Little's law).
+    target: () => client.pacers.export.inFlightFor(spec.name),
     stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),
     fetcher: {
       fetch: async (window, next) => {
@@ -48,6 +50,12 @@ export function exportStream<R extends { _id: string }>(spec: ExportStreamSpec<R
         const page = await client.fetchPage(url, pace);
         // Normalised against the stream's schema; fields Ada adds later pass through.
         return { records: normalizeRecords(page.records, shape) as unknown as R[], next: page.next, requested: url };
+      },
+      // A window split in two: its next links must stop where the other part starts.
+      narrow: (link, window) => {
+        const url = new URL(link);
+        url.searchParams.set(`${spec.filter}_to`, window.to);
+        return url.toString();
       },
       // More records in one second than a page holds: Ada's next link would repeat the page forever.
       widen: (link) => {
