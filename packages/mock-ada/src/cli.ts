@@ -1,8 +1,8 @@
 import type { FaultOptions } from './faults.js';
 import type { MockAdaOptions, SchemaViolation } from './options.js';
-import { ADA_RATE_LIMITS, type GroupRateLimits, type RateLimits } from './rate-limit.js';
+import { ADA_RATE_LIMITS, type GroupRateLimits, type OtherClient, type RateLimits } from './rate-limit.js';
 import { startMockAda } from './server.js';
-import { isStream, RATE_LIMIT_GROUPS, type RateLimitGroup, STREAMS } from './streams.js';
+import { isStream, RATE_LIMIT_GROUPS, type RateLimitGroup, ROUTES, STREAMS } from './streams.js';
 
 export const USAGE = `Usage: mock-ada [options]
 
@@ -37,6 +37,9 @@ Options:
   --rate-limit-per-day N          export group, shared (default ${ADA_RATE_LIMITS.perDay})
   --group-rate-limit G=S,M,D      another group's limits per second, minute, day (D may be "none"), or G=off;
                                   G is one of ${RATE_LIMIT_GROUPS.filter((g) => g !== 'export').join(', ')} (repeatable)
+  --other-client STREAM=N/min     another client of the same Ada instance spends STREAM's group budget at
+                                  N a minute (or N/s), as a customer's other integrations do
+  --rate-limit-headers W          the window X-RateLimit-* describe: minute (default) or second
   --fault-5xx RATE                share of 500/502/503/504 responses (0..1)
   --fault-429 RATE                share of injected 429 responses
   --fault-reset RATE              share of connections reset mid-body
@@ -106,6 +109,15 @@ function parseSchemaViolation(raw: string): SchemaViolation {
   }
 }
 
+/** `messages=50/min` or `audit_log_events=2/s`: another client spends that stream's group budget at that rate. */
+function parseOtherClient(raw: string): OtherClient {
+  const m = /^([a-z_]+)=(\d+(?:\.\d+)?)\/(s|min)$/.exec(raw);
+  const stream = m?.[1] ?? '';
+  if (!m || !isStream(stream)) throw new UsageError(`--other-client expects STREAM=N/s or STREAM=N/min, STREAM one of ${STREAMS.join(', ')}; got ${JSON.stringify(raw)}`);
+  const rate = Number(m[2]);
+  return { group: ROUTES[stream].group, stream, ...(m[3] === 's' ? { perSecond: rate } : { perMinute: rate }) };
+}
+
 /** Turns argv into options; throws UsageError on anything it does not understand. Returns null for --help. */
 export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
   const options: MockAdaOptions = {};
@@ -133,6 +145,12 @@ export function parseArgs(argv: readonly string[]): MockAdaOptions | null {
       options.forbiddenStreams = [...(options.forbiddenStreams ?? []), name];
     } else if (flag === '--schema-violation') {
       options.schemaViolations = [...(options.schemaViolations ?? []), parseSchemaViolation(value())];
+    } else if (flag === '--other-client') {
+      options.otherClient = parseOtherClient(value());
+    } else if (flag === '--rate-limit-headers') {
+      const window = value();
+      if (window !== 'minute' && window !== 'second') throw new UsageError(`--rate-limit-headers expects minute or second, got ${JSON.stringify(window)}`);
+      options.rateLimitHeaders = window;
     } else if (flag === '--group-rate-limit') {
       const [group, limits] = parseGroupLimit(value());
       options.groupRateLimits = { ...options.groupRateLimits, [group]: limits };

@@ -1,7 +1,7 @@
 export { startMockAda, type MockAda, type MockAdaStats } from './server.js';
 export type { MockAdaOptions, SchemaViolation } from './options.js';
 export {
-  ADA_GROUP_RATE_LIMITS, ADA_RATE_LIMITS, type GroupRateLimitOptions, type GroupRateLimits, type RateLimits,
+  ADA_GROUP_RATE_LIMITS, ADA_RATE_LIMITS, type GroupRateLimitOptions, type GroupRateLimits, type OtherClient, type OtherClientStats, type RateLimits,
 } from './rate-limit.js';
 export { EXPORT_STREAMS, LIST_STREAMS, STREAMS, type ExportStream, type ListStream, type RateLimitGroup, type Stream } from './streams.js';
 export type { ListMutation, ListMutationResult } from './list-mutations.js';

@@ -1,7 +1,7 @@
 import type { FaultOptions } from './faults.js';
 import { DEFAULT_LIST_SIZES } from './lists/catalog.js';
-import { type GroupRateLimitOptions, type GroupRateLimits, type RateLimits, resolveGroupLimits } from './rate-limit.js';
-import { isStream, type RateLimitGroup, STREAMS, type Stream } from './streams.js';
+import { type GroupRateLimitOptions, type GroupRateLimits, type OtherClient, type RateLimits, resolveGroupLimits } from './rate-limit.js';
+import { isStream, type RateLimitGroup, ROUTES, STREAMS, type Stream } from './streams.js';
 
 /** A top-level field served with a value its stream's schema does not allow. */
 export interface SchemaViolation {
@@ -69,6 +69,10 @@ export interface MockAdaOptions {
    * `rateLimits`, not both.
    */
   groupRateLimits?: GroupRateLimitOptions;
+  /** Another client of the same Ada instance spending a group's budget at a steady rate. Default none. */
+  otherClient?: OtherClient;
+  /** Which window X-RateLimit-* describe: the group's per-minute (default) or its per-second one. */
+  rateLimitHeaders?: 'minute' | 'second';
   /** Injected failures, deterministic from seed and request count. Default none. */
   faults?: FaultOptions;
   /** Clusters of records sharing one exact timestamp, per timestamp kind (conversation date_updated, conversation date_created, message date_created). Default 2. */
@@ -107,6 +111,8 @@ export interface ResolvedOptions {
   rateLimitsOn: boolean;
   /** Each group's limits, false for an unlimited group. */
   groupRateLimits: Record<RateLimitGroup, GroupRateLimits | false>;
+  otherClient: OtherClient | undefined;
+  rateLimitHeaders: 'minute' | 'second';
   faults: FaultOptions;
   tieGroups: number;
   undocumentedFields: boolean;
@@ -139,6 +145,8 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     rateLimitClock: opts.rateLimitClock ?? Date.now,
     latencyMs: opts.latencyMs ?? 0,
     rateLimitsOn: opts.rateLimits !== false,
+    otherClient: opts.otherClient,
+    rateLimitHeaders: opts.rateLimitHeaders ?? 'minute',
     groupRateLimits: resolveGroupLimits(opts.rateLimits === false ? undefined : opts.rateLimits, opts.groupRateLimits),
     faults: opts.faults ?? {},
     tieGroups: opts.tieGroups ?? 2,
@@ -146,6 +154,12 @@ export function resolveOptions(opts: MockAdaOptions): ResolvedOptions {
     schemaViolations: opts.schemaViolations ?? [],
     port: opts.port ?? 0,
   };
+  const other = resolved.otherClient;
+  check(
+    other === undefined || (isStream(other.stream) && ROUTES[other.stream].group === other.group && ((other.perSecond ?? 0) > 0) !== ((other.perMinute ?? 0) > 0)),
+    'otherClient needs a stream of its group and one positive rate: perSecond or perMinute',
+  );
+  check(resolved.rateLimitHeaders === 'minute' || resolved.rateLimitHeaders === 'second', 'rateLimitHeaders must be minute or second');
   check(resolved.dataUntil === undefined || Number.isFinite(resolved.dataUntil), 'dataUntil must be a finite number of ms');
   check(resolved.apiKey.length > 0 && !/\s/.test(resolved.apiKey), 'apiKey must be a non-empty string without whitespace');
   check(

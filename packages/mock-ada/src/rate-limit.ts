@@ -72,9 +72,36 @@ class SlidingLog {
   }
 }
 
-export type Admission =
-  | { admitted: true; minute: { limit: number; remaining: number; resetUnixSeconds: number } }
-  | { admitted: false; retryAfterSeconds: number };
+/** What a window had left after an admission, as the X-RateLimit-* headers tell it. */
+export interface WindowCount {
+  limit: number;
+  remaining: number;
+  resetUnixSeconds: number;
+}
+
+export type Admission = { admitted: true; minute: WindowCount; second: WindowCount } | { admitted: false; retryAfterSeconds: number };
+
+/**
+ * Another client of the same Ada instance (the customer's other integrations): it spends the
+ * group's budget at a steady rate, on `stream`'s endpoint. A request of its own that finds the
+ * budget spent is refused like any other.
+ */
+export interface OtherClient {
+  group: RateLimitGroup;
+  stream: string;
+  perSecond?: number;
+  perMinute?: number;
+}
+
+/** What the other client got. */
+export interface OtherClientStats {
+  admitted: number;
+  refused: number;
+}
+
+function windowCount(log: SlidingLog): WindowCount {
+  return { limit: log.limit, remaining: log.limit - log.count, resetUnixSeconds: Math.ceil(log.nextFreeMs / 1000) };
+}
 
 /**
  * One group's windows. Only the export group counts its per-second limit per endpoint (Ada's
@@ -84,6 +111,7 @@ class GroupLimiter {
   private readonly perSecond = new Map<string, SlidingLog>();
   private readonly minute: SlidingLog;
   private readonly day: SlidingLog | null;
+  private other: { stream: string; everyMs: number; nextMs: number; stats: OtherClientStats } | undefined;
 
   constructor(
     private readonly limits: GroupRateLimits,
@@ -93,8 +121,30 @@ class GroupLimiter {
     this.day = limits.perDay === null ? null : new SlidingLog(limits.perDay, DAY_MS);
   }
 
+  /** From `now` on, another client spends this group's budget (see OtherClient). */
+  shareWith(client: OtherClient, now: number): OtherClientStats {
+    const everyMs = client.perSecond !== undefined ? 1000 / client.perSecond : 60_000 / (client.perMinute ?? 1);
+    this.other = { stream: client.stream, everyMs, nextMs: now, stats: { admitted: 0, refused: 0 } };
+    return this.other.stats;
+  }
+
   /** Decides on arrival; a refused request leaves no trace in any window. */
   admit(endpoint: string, now: number): Admission {
+    this.catchUpOther(now);
+    return this.decide(endpoint, now);
+  }
+
+  /** The other client's requests that arrived by `now`, decided in arrival order before this one. */
+  private catchUpOther(now: number): void {
+    const other = this.other;
+    if (!other) return;
+    for (; other.nextMs <= now; other.nextMs += other.everyMs) {
+      if (this.decide(other.stream, other.nextMs).admitted) other.stats.admitted++;
+      else other.stats.refused++;
+    }
+  }
+
+  private decide(endpoint: string, now: number): Admission {
     const logs = this.logs(endpoint);
     let freeAt = -Infinity;
     for (const log of logs) {
@@ -105,14 +155,7 @@ class GroupLimiter {
       return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)) };
     }
     for (const log of logs) log.push(now);
-    return {
-      admitted: true,
-      minute: {
-        limit: this.minute.limit,
-        remaining: this.minute.limit - this.minute.count,
-        resetUnixSeconds: Math.ceil(this.minute.nextFreeMs / 1000),
-      },
-    };
+    return { admitted: true, minute: windowCount(this.minute), second: windowCount(logs[0]!) };
   }
 
   refund(endpoint: string): void {
@@ -152,6 +195,11 @@ export class RateLimiter {
   /** Takes back the slot of the request admitted last (an injected 429 should not cost a slot either). */
   refund(group: RateLimitGroup, endpoint: string): void {
     this.groups.get(group)?.refund(endpoint);
+  }
+
+  /** Lets another client spend a group's budget from now on; undefined if the group is not limited. */
+  shareWith(client: OtherClient): OtherClientStats | undefined {
+    return this.groups.get(client.group)?.shareWith(client, this.clock());
   }
 }
 

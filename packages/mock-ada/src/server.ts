@@ -9,7 +9,9 @@ import { ListData } from './lists/catalog.js';
 import { listHandlers } from './lists/handlers.js';
 import { type MockAdaOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { Outcome } from './outcome.js';
-import { ADA_GROUP_RATE_LIMITS, ADA_RATE_LIMITS, type GroupRateLimitOptions, RateLimiter, resolveGroupLimits, validateRateLimits } from './rate-limit.js';
+import {
+  ADA_GROUP_RATE_LIMITS, ADA_RATE_LIMITS, type GroupRateLimitOptions, type OtherClientStats, RateLimiter, resolveGroupLimits, validateRateLimits,
+} from './rate-limit.js';
 import { RecordFactory } from './records.js';
 import { referencesOf } from './references.js';
 import { deliver, errorReply, nginxBadGateway, type Reply } from './respond.js';
@@ -29,6 +31,8 @@ export interface MockAdaStats {
   /** Every 429, from real limiting and injected alike. */
   rateLimited: number;
   faultsInjected: number;
+  /** With `otherClient`: the other client's requests admitted and refused since the limits were last set. */
+  otherClient?: OtherClientStats;
 }
 
 export interface MockAda {
@@ -134,7 +138,12 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
   );
   let rateLimitsOn = o.rateLimitsOn;
   const groupLimits = { ...o.groupRateLimits };
-  const newLimiter = (): RateLimiter | null => (rateLimitsOn ? new RateLimiter(groupLimits, o.rateLimitClock) : null);
+  let otherClient: OtherClientStats | undefined;
+  const newLimiter = (): RateLimiter | null => {
+    const created = rateLimitsOn ? new RateLimiter(groupLimits, o.rateLimitClock) : null;
+    otherClient = o.otherClient && created ? created.shareWith(o.otherClient) : undefined;
+    return created;
+  };
   let limiter = newLimiter();
   const faults = new FaultInjector(dataset.seedWords, o.faults);
   let stats = emptyStats();
@@ -165,10 +174,11 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
       stats.rateLimited++;
       return tooManyRequests(admission.retryAfterSeconds);
     }
-    const rateHeaders: Reply['headers'] = admission === null ? {} : {
-      'x-ratelimit-limit': admission.minute.limit,
-      'x-ratelimit-remaining': admission.minute.remaining,
-      'x-ratelimit-reset': admission.minute.resetUnixSeconds,
+    const told = admission === null ? null : admission[o.rateLimitHeaders];
+    const rateHeaders: Reply['headers'] = told === null ? {} : {
+      'x-ratelimit-limit': told.limit,
+      'x-ratelimit-remaining': told.remaining,
+      'x-ratelimit-reset': told.resetUnixSeconds,
     };
 
     const fault = faults.next();
@@ -249,7 +259,7 @@ export async function startMockAda(opts: MockAdaOptions = {}): Promise<MockAda> 
   return {
     url: origin,
     apiKey: o.apiKey,
-    stats: () => structuredClone(stats),
+    stats: () => structuredClone(otherClient ? { ...stats, otherClient } : stats),
     resetStats: () => {
       stats = emptyStats();
     },
