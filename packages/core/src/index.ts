@@ -14,8 +14,9 @@ export { parseCheckpoint, type StreamCheckpoint, type AheadWindow } from './read
 export { planWindows, type ReadPlan, type Window, type PlannedWindow, type PlanInput } from './read/windows.js';
 export { type Page, type PageFetcher } from './read/page.js';
 export { type StreamCursor, type OpenedPartition, type PartitionProgress } from './read/cursor.js';
-export { readPartitions, type ReadSink, type ReadControl } from './read/reader.js';
+export { readPartitions, type ReadSink, type ReadControl, type ReadPace } from './read/reader.js';
 export { WindowCursor, type PageOrder, type WindowCursorOptions } from './read/window-cursor.js';
 export { PagePositionCursor, parsePagePosition, FULL_REFRESH_COMPLETE, type ListPartition, type PagePositionState } from './read/page-position-cursor.js';
 export { BoundarySet } from './read/boundary.js';
 export { windowedStream, listStream, type WindowedStreamSpec, type ListStreamSpec, type WindowRange, type RequestStats } from './read/stream.js';
+export { nodeFlagsOf } from './node-flags.js';

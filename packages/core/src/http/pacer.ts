@@ -107,17 +107,21 @@ export class Pacer {
 
   /**
    * How many requests of `key` to keep in flight, by Little's law: the binding rate times how long
-   * an answer takes, and one more so that a request is ready when a slot opens. Two until an
-   * answer's time is known.
+   * an answer takes, and one more so that a request is ready when a slot opens. The binding rate is
+   * the lowest of the API's limits (per-second, per-minute as left to us, per-day) and, when the
+   * limits are far off, how fast pages are handled once they arrive (`pageMs`): more in flight than
+   * that only holds more pages in memory. Two until both an answer's time and a page's handling
+   * are known: starting more before then would hold pages nobody can handle yet.
    */
-  inFlightFor(key: string): number {
-    if (this.latencyMs === undefined) return 2;
+  inFlightFor(key: string, pageMs?: number): number {
+    if (this.latencyMs === undefined || pageMs === undefined) return 2;
     const now = this.now();
     const second = this.windowFor(key);
     const perMs = Math.min(
       second.allowed(now) / second.windowMs,
       this.minute.allowed(now) / this.minute.windowMs,
       this.day ? this.day.limit / this.day.windowMs : Infinity,
+      pageMs !== undefined && pageMs > 0 ? 1 / pageMs : Infinity,
     );
     return Math.ceil(perMs * this.latencyMs) + 1;
   }

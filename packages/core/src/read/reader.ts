@@ -11,12 +11,21 @@ export interface ReadSink<R> {
   warn(message: string): void;
 }
 
+/** What the reader measures of itself, for a target that depends on it. */
+export interface ReadPace {
+  /**
+   * How long handling a page takes once it has arrived (emitting its records, waiting for the
+   * output to take them), in ms; undefined before the first page.
+   */
+  pageMs: number | undefined;
+}
+
 export interface ReadControl {
   /**
    * How many partitions to read at once right now, asked again as the read goes on (at most the
    * cursor's concurrency). Default: the cursor's concurrency.
    */
-  target?(): number;
+  target?(pace: ReadPace): number;
 }
 
 interface TakenPage {
@@ -46,6 +55,7 @@ export async function readPartitions<R, P>(
   let last: string | undefined;
   let failure: { error: unknown } | undefined;
   let active = 0;
+  const pace: ReadPace = { pageMs: undefined };
   const waiting: Array<() => void> = [];
   const wake = (): void => {
     for (const resolve of waiting.splice(0)) resolve();
@@ -69,7 +79,9 @@ export async function readPartitions<R, P>(
      * page directly, so that the loop never holds a page across its awaits: a page alive while the
      * output drains outlives young-generation GCs and has to be collected by full ones.
      */
+    let arrived = 0;
     const take = (page: Page<R>): TakenPage | undefined => {
+      arrived = performance.now();
       if (failure) return undefined;
       const fresh = opened.progress.fresh(page.records);
       if (fresh.length > 0) {
@@ -105,6 +117,8 @@ export async function readPartitions<R, P>(
       // An idle worker may now find part of this partition worth taking.
       wake();
       await sink.pageDone();
+      const took = performance.now() - arrived;
+      pace.pageMs = pace.pageMs === undefined ? took : pace.pageMs + 0.2 * (took - pace.pageMs);
       if (done || page.next === undefined) return;
       link = opened.progress.narrowed && fetcher.narrow ? fetcher.narrow(page.next, opened.partition) : page.next;
     }
@@ -113,7 +127,7 @@ export async function readPartitions<R, P>(
   const canSplit = fetcher.narrow !== undefined;
   const worker = async (): Promise<void> => {
     while (!failure) {
-      const target = Math.max(1, Math.min(cursor.concurrency, control.target?.() ?? cursor.concurrency));
+      const target = Math.max(1, Math.min(cursor.concurrency, control.target?.(pace) ?? cursor.concurrency));
       const opened = active < target ? cursor.next(canSplit && active > 0) : undefined;
       if (!opened) {
         // Nothing to read now: done if nobody reads either, else wait for a page or an end.

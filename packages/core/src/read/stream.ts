@@ -4,7 +4,7 @@ import { floorToSecond, formatDuration, formatSecond } from '../time.js';
 import { type StreamCursor } from './cursor.js';
 import { PagePositionCursor, parsePagePosition, type ListPartition } from './page-position-cursor.js';
 import { type PageFetcher } from './page.js';
-import { readPartitions } from './reader.js';
+import { readPartitions, type ReadPace } from './reader.js';
 import { recordCursorOf, recordKeyOf } from './record-key.js';
 import { WindowCursor, type PageOrder } from './window-cursor.js';
 import { parseCheckpoint, type StreamCheckpoint } from './window-state.js';
@@ -21,7 +21,7 @@ interface StreamBasics {
   primaryKey: string[][];
   stats?: RequestStats;
   /** How many partitions to read at once right now (see ReadControl.target); default: as many as allowed. */
-  target?: () => number;
+  target?: (pace: ReadPace) => number;
 }
 
 /** The time range a windowed stream reads, and the API's rules for windows. */

@@ -35,7 +35,7 @@ export function auditLogEvents(config: AdaConfig, client: AdaClient, ranges: () 
     range: async () => (await ranges()).auditLog,
     order: 'unordered',
     concurrency: config.window_concurrency,
-    target: () => client.pacers.audit_log.inFlightFor(NAME),
+    target: ({ pageMs }) => client.pacers.audit_log.inFlightFor(NAME, pageMs),
     stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),
     fetcher: {
       fetch: async (window, link) => {

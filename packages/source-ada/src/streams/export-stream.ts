@@ -36,7 +36,7 @@ export function exportStream<R extends { _id: string }>(spec: ExportStreamSpec<R
     order: 'ascending',
     concurrency: config.window_concurrency,
     // As many windows at once as Ada's budget and its answer times call for (Little's law).
-    target: () => client.pacers.export.inFlightFor(spec.name),
+    target: ({ pageMs }) => client.pacers.export.inFlightFor(spec.name, pageMs),
     stats: () => ({ requests: stats.requests, rateLimitWaitMs: stats.waitedMs }),
     fetcher: {
       fetch: async (window, next) => {
