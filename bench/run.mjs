@@ -1,7 +1,7 @@
 // pnpm bench: measures source-ada against mock-ada and prints one table (also bench/results.md).
 // bench/results.md (written at the end) says what each figure means and how it is measured.
 //
-// BENCH_ONLY=serialise,cpu,memory,e2e,rate runs a subset (default: all; only a full run writes
+// BENCH_ONLY=serialise,cpu,memory,syncmem,e2e,rate runs a subset (default: all; only a full run writes
 // bench/results.md). BENCH_DUMP=FILE saves the rate run's request log (arrival and end of each
 // request at the mock). The exit code is 0 when everything was measured, whatever the results;
 // BENCH_STRICT=1 makes a missed target exit 1.
@@ -13,7 +13,7 @@ import {
   fmt, fmtInt, HAS_GNU_TIME, idealSchedule, planWindows, rangeFor, ROOT, runBaseline, runNode, runSource, runSync, SOURCE_BIN, startMock,
 } from './lib/util.mjs';
 
-const ALL = 'serialise,cpu,memory,e2e,rate';
+const ALL = 'serialise,cpu,memory,syncmem,e2e,rate';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const FULL = ALL.split(',').every((part) => ONLY.has(part));
 const benchStarted = performance.now();
@@ -211,6 +211,57 @@ async function benchLifted() {
       `Memory runs (peak RSS, MB): ${['250k', '500k', '1M'].map((l) => `${l} ${memory[l].all.map((x) => fmt(x, 0)).join(' / ')}`).join('; ')}. ` +
         '"V8 heap after full GCs" is the heap in use right after each mark-compact (bench/lib/heap-probe.mjs): the live data, as opposed to how far V8 lets the heap grow between collections.',
     );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory of ada-sync itself: a backfill of 250k and of 1M messages into DuckDB and into JSONL, with the
+// source's recorded output replayed (a small process, so that GNU time's peak RSS is ada-sync's).
+const SYNC_MEMORY_VOLUMES = VOLUMES.filter((v) => v.label !== '500k');
+const SYNC_MEMORY_RUNS = 3;
+const SYNC_MEMORY_KINDS = [
+  { kind: 'duckdb', label: 'DuckDB', path: (base) => `${base}.duckdb` },
+  { kind: 'jsonl', label: 'JSONL', path: (base) => base },
+];
+
+async function benchSyncMemory() {
+  const peaks = {};
+  for (const volume of SYNC_MEMORY_VOLUMES) {
+    await withMock({ ...LIFTED_MOCK, conversations: volume.conversations }, async (mock) => {
+      const range = rangeFor(mock.anchorMs, SPAN_DAYS);
+      const configPath = writeJson('config-syncmem.json', sourceConfig(mock, range, { page_size: PAGE }, true));
+      const catalogPath = writeJson('catalog-syncmem.json', catalogFor(configPath, ['messages']));
+      const expected = await mock.call('count', { stream: 'messages' });
+      const replay = recordSourceOutput(configPath, catalogPath);
+      const trusted = { ...process.env, ADA_SYNC_RECORD_LINES: 'on' };
+      for (const { kind, label, path } of SYNC_MEMORY_KINDS) {
+        const runs = [];
+        for (let i = 0; i < SYNC_MEMORY_RUNS; i++) {
+          const target = path(join(tmp, `syncmem-${kind}-${volume.label}-${i}`));
+          const r = await runSync(['--config', configPath, '--source-command', replay, '--destination', `${kind}:${target}`, '--streams', 'messages'], trusted);
+          rmSync(target, { recursive: true, force: true });
+          rmSync(`${target}.wal`, { force: true });
+          const records = r.summary.streams.find((st) => st.stream === 'messages').records_committed;
+          if (records !== expected) notes.push(`sync memory: ada-sync committed ${records} records into ${label}, the mock has ${expected}.`);
+          log(`sync memory: ada-sync ${fmtInt(records)} messages into ${label} (run ${i + 1} of ${SYNC_MEMORY_RUNS}): peak RSS ${fmt(r.rssMb, 0)} MB in ${fmt(r.wallMs / 1000, 1)} s`);
+          runs.push({ rssMb: r.rssMb, records });
+        }
+        (peaks[kind] ??= {})[volume.label] = { medianMb: median(runs.map((r) => r.rssMb)), all: runs.map((r) => r.rssMb), records: runs[0].records };
+      }
+    });
+  }
+  for (const { kind, label } of SYNC_MEMORY_KINDS) {
+    const small = peaks[kind]['250k'];
+    const big = peaks[kind]['1M'];
+    // The same "flat" as the source's: quadrupling the volume may add at most 10% to the peak.
+    row(
+      `Memory: ada-sync's peak RSS, backfill into ${label}, ${fmtInt(small.records)} → ${fmtInt(big.records)} messages (median of ${SYNC_MEMORY_RUNS})`,
+      `${fmt(small.medianMb, 0)} → ${fmt(big.medianMb, 0)} MB`,
+      '≤ +10% (flat)',
+      fmt(big.medianMb / small.medianMb),
+      big.medianMb <= small.medianMb * 1.1,
+    );
+    notes.push(`ada-sync into ${label} (peak RSS, MB): 250k ${small.all.map((x) => fmt(x, 0)).join(' / ')}; 1M ${big.all.map((x) => fmt(x, 0)).join(' / ')}.`);
   }
 }
 
@@ -453,6 +504,7 @@ async function main() {
   if (!HAS_GNU_TIME) notes.push('/usr/bin/time is missing: peak RSS and CPU seconds are not measured (apt-get install time).');
   if (ONLY.has('serialise')) await benchSerialise();
   await benchLifted();
+  if (ONLY.has('syncmem')) await benchSyncMemory();
   if (ONLY.has('rate')) await benchRate();
 
   if (!notes.some((n) => / emitted \d+ records, the mock has /.test(n))) {
@@ -483,6 +535,7 @@ async function main() {
       'The baseline (bench/lib/baseline.mjs) fetches the same pages of the same windows with node:http, JSON.parse, one JSON.stringify line per record. ' +
       'Baseline and source alternate, best of 3 each; ratio = source / baseline. The median of the rounds\' ratios pairs each source run with the baseline run just before it.',
     '- **Memory**: peak RSS ("Maximum resident set size" of GNU time) of `source-ada read`, messages stream only, 10,000-record pages, default window_concurrency (3), limits lifted; 3 runs per volume, the worst held to the limit, the medians compared for growth.',
+    '- **Memory of ada-sync**: peak RSS (GNU time) of `ada-sync run --streams messages` into a new DuckDB file and into a new JSONL folder, the source\'s recorded output replayed (bench/lib/replay-source.mjs, a process far smaller than ada-sync, so the peak is ada-sync\'s), default settings; 3 runs per volume and destination, the medians compared.',
     '- **Data**: mock-ada in its own process, seed 7, ~6 messages per conversation over 299 days, read as five 60-day windows; its clock runs 5 s behind so that the read (which stops at the last whole second before it starts) covers all of it. The bench checks that every record the mock holds was emitted.',
     '- **Requests**: requests the mock received / the sum over the read\'s windows of max(1, ceil(records in window / page_size)), records counted from the mock\'s data.',
     '- **End to end**: `ada-sync run --destination duckdb:NEW --streams messages --json` on the same data and config, records read / wall time of ada-sync (discover and DuckDB commit included) vs the source\'s best records/s alone; source and ada-sync runs alternate, best of 3 each. The median of the rounds\' ratios pairs each ada-sync run with the source run just before it, under the same load: best-of-3 on each side lets one lucky run of either side decide. "ada-sync alone" runs the same sync with the source\'s recorded output replayed from a file (bench/lib/replay-source.mjs as --source-command): ada-sync\'s own throughput, without the mock and the source on the same two cores.',

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SOURCE_BIN = join(ROOT, 'packages/source-ada/bin/source-ada');
-export const SYNC_BIN = join(ROOT, 'apps/sync/bin/ada-sync');
+/** BENCH_SYNC_BIN=PATH measures another build of ada-sync (e.g. a copy of apps/sync beside it). */
+export const SYNC_BIN = process.env.BENCH_SYNC_BIN ?? join(ROOT, 'apps/sync/bin/ada-sync');
 export const TIME_BIN = '/usr/bin/time';
 export const HAS_GNU_TIME = existsSync(TIME_BIN);
 

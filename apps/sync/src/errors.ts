@@ -47,9 +47,11 @@ export class InterruptedError extends AdaSyncError {
   }
 }
 
+/** 2 for bad input: ours (UsageError) and the source's verdict on its config (config_error). */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof InterruptedError) return error.signal === 'SIGINT' ? 130 : 143;
   if (error instanceof UsageError) return 2;
+  if (error instanceof SourceError && error.failureType === 'config_error') return 2;
   return 1;
 }
 

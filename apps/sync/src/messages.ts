@@ -1,10 +1,14 @@
 import type { AirbyteMessage } from '@ada-airbyte/core';
 
-/** One line a connector printed: a protocol message, plain text, or JSON that breaks the protocol. */
+/**
+ * One line a connector printed: a protocol message, plain text, JSON that breaks the protocol, or a
+ * broken one: it starts like a JSON object but is not one (cut short, or garbled), so it may have held a record.
+ */
 export type ParsedLine =
   | { kind: 'message'; message: AirbyteMessage }
   | { kind: 'text'; text: string }
-  | { kind: 'invalid'; text: string; errors: string[] };
+  | { kind: 'invalid'; text: string; errors: string[] }
+  | { kind: 'broken'; bytes: number };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -90,7 +94,7 @@ export function parseLine(line: string): ParsedLine {
   try {
     value = JSON.parse(text);
   } catch {
-    return { kind: 'text', text: line };
+    return { kind: 'broken', bytes: Buffer.byteLength(line) };
   }
   if (!isPlainObject(value) || typeof value.type !== 'string') return { kind: 'text', text: line };
   const errors = problems(value);

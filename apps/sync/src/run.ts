@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type {
   AirbyteCatalog,
@@ -10,12 +9,13 @@ import type {
 } from '@ada-airbyte/core';
 import { CommandDestination } from './destinations/command.js';
 import { DEFAULT_DESTINATION, createDestination, parseDestinationUri } from './destinations/index.js';
-import { type Destination, type StreamResult, stateKey, stripStats } from './destinations/types.js';
+import { type Destination, type StreamResult, stripStats } from './destinations/types.js';
 import { AdaSyncError, InterruptedError, SourceError, UsageError, errorSentence } from './errors.js';
 import { parseProgressLog } from './messages.js';
 import { Progress, type ProgressMode } from './progress.js';
 import { type ConnectorCommand, ConnectorProcess, commandFromString, defaultSourceCommand, discoverCatalog } from './source-process.js';
 import { StreamCounters, type SyncSummary, buildStreamSummaries } from './summary.js';
+import { makeTempDir } from './temp-dirs.js';
 
 export type DestinationChoice =
   | { kind: 'uri'; uri: string }
@@ -130,6 +130,66 @@ function recordLinesTrusted(customSource: boolean): boolean {
   return setting === 'on' || !customSource;
 }
 
+/**
+ * The streams the source finished: those it reported COMPLETE. A source that sends no stream status at
+ * all cannot say, and then every stream of a read that succeeded counts as finished. A stream the source
+ * ended INCOMPLETE without failing (an API the account does not have) is not: a full refresh of it
+ * must not replace the table with what little it read.
+ */
+export function finishedStreams(names: readonly string[], counters: ReadonlyMap<string, StreamCounters>, succeeded: boolean): Set<string> {
+  const reported = names.some((n) => counters.get(n)?.status !== undefined);
+  if (!reported) return new Set(succeeded ? names : []);
+  return new Set(names.filter((n) => counters.get(n)?.status === 'COMPLETE'));
+}
+
+/** Whether a log line names the stream as a word of its own (`end_users`, not `users` inside it). */
+function namesStream(text: string, stream: string): boolean {
+  if (stream === '') return false;
+  for (let at = text.indexOf(stream); at !== -1; at = text.indexOf(stream, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + stream.length];
+    if ((before === undefined || !/[\w-]/.test(before)) && (after === undefined || !/[\w-]/.test(after))) return true;
+  }
+  return false;
+}
+
+/**
+ * What the source wrote that was not loaded: lines that are not valid JSON (a message cut short or
+ * garbled, perhaps a record) and records of streams the catalog does not select. Counted, and told
+ * at the end of the read without their content, which may be customer data.
+ */
+class IgnoredOutput {
+  brokenLines = 0;
+  private readonly records = new Map<string, number>();
+
+  record(stream: string): void {
+    this.records.set(stream, (this.records.get(stream) ?? 0) + 1);
+  }
+
+  warnings(): string[] {
+    const out: string[] = [];
+    if (this.brokenLines > 0) {
+      out.push(
+        `warning: the source wrote ${this.brokenLines} ${this.brokenLines === 1 ? 'line that is' : 'lines that are'} not valid JSON; ignored, with any record in them`,
+      );
+    }
+    for (const [stream, n] of this.records) {
+      out.push(`warning: the source sent ${n} ${n === 1 ? 'record' : 'records'} of stream "${stream}", which the catalog does not select; ignored`);
+    }
+    return out;
+  }
+}
+
+/**
+ * How a sync was asked for, as far as resuming a full refresh goes: a plain run, whatever its streams,
+ * or `--full-refresh` of these very streams. A full refresh left unfinished is resumed only by a sync
+ * asked for the same way; asking for another full refresh starts it over.
+ */
+export function resumeRequest(options: Pick<RunOptions, 'fullRefresh' | 'streams'>, streamNames?: readonly string[]): string {
+  if (!options.fullRefresh) return 'sync';
+  return `full-refresh ${JSON.stringify([...(streamNames ?? options.streams ?? [])].sort())}`;
+}
+
 function abortReason(signal: AbortSignal | undefined): NodeJS.Signals {
   const reason: unknown = signal?.reason;
   return reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : 'SIGINT';
@@ -166,7 +226,10 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     }
     if (level === 'DEBUG' || level === 'TRACE') return;
     if (level === 'INFO') info(`source: ${text}`);
-    else log(`source ${level.toLowerCase()}: ${text}`);
+    else {
+      log(`source ${level.toLowerCase()}: ${text}`);
+      for (const c of counters.values()) if (namesStream(text, c.stream)) c.lastWarning = text;
+    }
   };
 
   // Discovery runs while the destination loads and opens: each takes a few hundred milliseconds. A
@@ -207,23 +270,19 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     const streamNames = configured.streams.map((s) => s.stream.name);
     for (const name of streamNames) counters.set(name, new StreamCounters(name));
 
-    const incremental = new Set(configured.streams.filter((s) => s.sync_mode === 'incremental').map((s) => s.stream.name));
-    const stored = (await destination.storedStates()).filter((s) => {
-      const key = stateKey(s);
-      return incremental.has(key) || (key.startsWith('__') && incremental.size > 0);
-    });
+    const opened = await destination.open(configured, { request: resumeRequest(options, streamNames) });
+    for (const notice of opened.notices) log(notice);
 
-    tempDir = await mkdtemp(join(tmpdir(), 'ada-sync-'));
+    tempDir = await makeTempDir('run');
     const catalogPath = join(tempDir, 'catalog.json');
     await writeFile(catalogPath, JSON.stringify(configured));
     const args = ['read', '--config', configPath, '--catalog', catalogPath];
-    if (stored.length > 0) {
+    if (opened.states.length > 0) {
       const statePath = join(tempDir, 'state.json');
-      await writeFile(statePath, JSON.stringify(stored.map(stripStats)));
+      await writeFile(statePath, JSON.stringify(opened.states.map(stripStats)));
       args.push('--state', statePath);
     }
 
-    await destination.open(configured);
     progress.start();
     const proc = new ConnectorProcess(source, args, { name: 'the source' });
     const stop = () => proc.kill();
@@ -262,22 +321,23 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
       }
     };
 
+    const ignored = new IgnoredOutput();
     let readError: unknown;
     try {
       await proc.consume({
         onStderr: log,
         onText: (line) => info(`source: ${line}`),
+        onBroken: () => ignored.brokenLines++,
         withBytes: passLines,
         onMessage: (message, line, bytes) => {
           // Records, the hot path, stay synchronous unless the destination has to wait.
           if (message.type === 'RECORD') {
             const record = message.record!;
             const c = counters.get(record.stream);
-            if (c) {
-              c.records++;
-              c.touch();
-              if ((c.records & 255) === 0 || c.records === 1) progress.update(c.stream);
-            }
+            if (!c) return ignored.record(record.stream);
+            c.records++;
+            c.touch();
+            if ((c.records & 255) === 0 || c.records === 1) progress.update(c.stream);
             return destination.write(record, passLines ? { text: line, utf8: bytes } : undefined);
           }
           return onOtherMessage(message);
@@ -288,6 +348,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     } finally {
       options.signal?.removeEventListener('abort', stop);
     }
+    for (const warning of ignored.warnings()) log(warning);
     const exit = await proc.wait().catch((error: unknown) => {
       readError ??= error;
       return { code: null, signal: null };
@@ -301,26 +362,28 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
       error = new SourceError(proc.failureMessage(exit), { failureType: proc.lastError?.failure_type });
     }
 
+    const finished = finishedStreams(streamNames, counters, !error);
+    let completed = new Set<string>();
     let results: StreamResult[] = [];
     // A destination that failed mid-write is not trusted to commit more; it is only disposed of.
     const destinationFailed = readError instanceof AdaSyncError && readError.kind === 'destination';
     if (!destinationFailed) {
-      const completed = new Set(
-        error ? streamNames.filter((n) => counters.get(n)?.status === 'COMPLETE') : streamNames,
-      );
       try {
-        results = await destination.close({ completedStreams: completed });
+        results = await destination.close({ completedStreams: finished });
+        completed = finished;
       } catch (closeError) {
         error ??= closeError;
       }
     }
-    for (const c of counters.values()) if (!error && c.status === undefined) c.status = 'COMPLETE';
+    // After a failure, what the earlier commits made durable is still what the summary reports.
+    if (error) results = destination.committed();
+    for (const c of counters.values()) if (completed.has(c.stream)) c.status = 'COMPLETE';
     const summary: SyncSummary = {
       status: error ? (error instanceof InterruptedError ? 'interrupted' : 'failed') : 'succeeded',
       destination: destination.label,
       mode: options.fullRefresh ? 'full_refresh' : 'incremental',
       duration_ms: Date.now() - started,
-      streams: buildStreamSummaries(streamNames, counters, results),
+      streams: buildStreamSummaries(streamNames, counters, results, { completed, failed: error !== undefined }),
       ...(error ? { error: errorSentence(error) } : {}),
     };
     return error ? { summary, error } : { summary };

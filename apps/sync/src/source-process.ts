@@ -167,6 +167,8 @@ export interface ConnectorHandlers {
   withBytes?: boolean;
   /** Lines on stdout that are not protocol messages (the platform treats them as logs). */
   onText?(line: string): void;
+  /** A line that starts like a message but is not JSON: only its size, as it may hold a record's data. */
+  onBroken?(bytes: number): void;
   onStderr?(line: string): void;
 }
 
@@ -181,6 +183,8 @@ export class ConnectorProcess {
   lastError: AirbyteErrorTraceMessage | undefined;
   readonly stderrTail: string[] = [];
   private killTimer: NodeJS.Timeout | undefined;
+  /** Whether kill() was called: the connector's last words may be cut short. */
+  private stopping = false;
 
   constructor(command: ConnectorCommand, args: string[], options: { name: string; stdin?: boolean; env?: NodeJS.ProcessEnv }) {
     this.name = options.name;
@@ -250,7 +254,8 @@ export class ConnectorProcess {
       }
       partial.push(decoder.end());
       const last = partial.join('');
-      if (last !== '') {
+      // A line cut short because we stopped the connector is expected, and not worth a warning.
+      if (last !== '' && !this.stopping) {
         const pending = this.handleLine(last, handlers);
         if (pending) await pending;
       }
@@ -269,6 +274,10 @@ export class ConnectorProcess {
     const parsed = parseLine(line);
     if (parsed.kind === 'text') {
       handlers.onText?.(line);
+      return;
+    }
+    if (parsed.kind === 'broken') {
+      handlers.onBroken?.(parsed.bytes);
       return;
     }
     if (parsed.kind === 'invalid') {
@@ -294,6 +303,7 @@ export class ConnectorProcess {
   /** SIGTERM to the whole process group, SIGKILL if it is still there after `graceMs`. */
   kill(graceMs = 5_000): void {
     if (!this.running || this.child.pid === undefined) return;
+    this.stopping = true;
     const pid = this.child.pid;
     const send = (signal: NodeJS.Signals) => {
       try {

@@ -10,6 +10,8 @@ export class StreamCounters {
   endedAt: number | undefined;
   status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE' | undefined;
   estimate: number | undefined;
+  /** The source's last warning or error that named this stream: why it was skipped, if it was. */
+  lastWarning: string | undefined;
 
   constructor(stream: string) {
     this.stream = stream;
@@ -34,8 +36,18 @@ export class StreamCounters {
 
 export type SyncStatus = 'succeeded' | 'failed' | 'interrupted';
 
+/**
+ * complete: the source finished the stream and everything it read is committed. skipped: the source
+ * ended it unfinished without failing the sync (e.g. an API the account does not have); its table and
+ * state were left as they were. incomplete: the sync failed or was stopped before the stream finished.
+ */
+export type StreamOutcome = 'complete' | 'skipped' | 'incomplete';
+
 export interface StreamSummary {
   stream: string;
+  status: StreamOutcome;
+  /** For a skipped stream, the source's reason where it logged one. */
+  reason?: string;
   records_read: number;
   records_committed: number;
   inserted: number | null;
@@ -59,13 +71,17 @@ export function buildStreamSummaries(
   streams: readonly string[],
   counters: ReadonlyMap<string, StreamCounters>,
   results: readonly StreamResult[],
+  outcome: { completed: ReadonlySet<string>; failed: boolean },
 ): StreamSummary[] {
   const byStream = new Map(results.map((r) => [r.stream, r]));
   return streams.map((stream) => {
     const c = counters.get(stream);
     const r = byStream.get(stream);
+    const status: StreamOutcome = outcome.completed.has(stream) ? 'complete' : outcome.failed ? 'incomplete' : 'skipped';
     return {
       stream,
+      status,
+      ...(status === 'skipped' && c?.lastWarning ? { reason: c.lastWarning } : {}),
       records_read: c?.records ?? 0,
       records_committed: r?.recordsCommitted ?? 0,
       inserted: r ? r.inserted : 0,
@@ -105,16 +121,24 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
 export function formatSummary(summary: SyncSummary): string {
   const rows = summary.streams.map((s) => [
     s.stream,
+    s.status,
     formatCount(s.records_read),
     formatCount(s.inserted),
     formatCount(s.updated),
     formatCount(s.unchanged),
     formatDuration(s.duration_ms),
   ]);
-  const table = formatTable(['stream', 'records read', 'inserted', 'updated', 'unchanged', 'duration'], rows, new Set([1, 2, 3, 4, 5]));
+  const table = formatTable(
+    ['stream', 'status', 'records read', 'inserted', 'updated', 'unchanged', 'duration'],
+    rows,
+    new Set([2, 3, 4, 5, 6]),
+  );
+  const skipped = summary.streams
+    .filter((s) => s.status === 'skipped')
+    .map((s) => `${s.stream} was skipped by the source${s.reason ? `: ${s.reason.replace(/\.$/, '')}` : ''}.`);
   const verdict =
     summary.status === 'succeeded'
       ? `${summary.mode === 'full_refresh' ? 'Full refresh' : 'Sync'} into ${summary.destination} finished in ${formatDuration(summary.duration_ms)}.`
       : `Sync into ${summary.destination} ${summary.status === 'interrupted' ? 'was interrupted' : 'failed'} after ${formatDuration(summary.duration_ms)}; what was committed is kept and the next run resumes from there.`;
-  return `${table}\n${verdict}`;
+  return [table, ...skipped, verdict].join('\n');
 }

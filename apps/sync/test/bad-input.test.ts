@@ -48,12 +48,21 @@ describe('bad input gets one clear sentence and a non-zero exit', () => {
     expect(sentence(files)).toMatch(/^ada-sync: Cannot use \/proc\/version\/out as the output directory: .+\.$/);
   });
 
-  it('a config the source rejects', async () => {
+  it('a config the source rejects (its config_error): exit 2, as bad input', async () => {
     const ws = workspace();
     ws.setConfig({ reject: 'The Ada API rejected the API key (401 Unauthorized).' });
     const result = await syncFake(ws, ['--destination', `duckdb:${ws.path('x.duckdb')}`]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(sentence(result)).toBe('ada-sync: The Ada API rejected the API key (401 Unauthorized).');
+  });
+
+  it('a config source-ada itself rejects: exit 2, with its sentence', async () => {
+    const ws = workspace();
+    writeFileSync(ws.path('ada.json'), JSON.stringify({ handle: 'acme', page_size: 5 }));
+    const result = await runCli(['run', '--config', ws.path('ada.json'), '--destination', `duckdb:${ws.path('x.duckdb')}`, '--json'], { cwd: ws.dir });
+    expect(result.code, result.stderr).toBe(2);
+    expect(sentence(result)).toMatch(/^ada-sync: The config field "(api_key|page_size)" (is required|is invalid).*\.$/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'failed' });
   });
 
   it('a missing or broken config file', async () => {

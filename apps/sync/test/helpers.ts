@@ -17,7 +17,8 @@ export interface WorldRecord {
 }
 
 export interface World {
-  streams: { conversations: WorldRecord[]; messages: WorldRecord[] };
+  /** `articles`, when there, is a full-refresh-only stream read a page at a time (see fake-source.mjs). */
+  streams: { conversations: WorldRecord[]; messages: WorldRecord[]; articles?: WorldRecord[] };
   extraProperties?: Record<string, Record<string, unknown>>;
 }
 
@@ -101,8 +102,8 @@ export interface CliResult {
 /** Every state commits at once unless a test says otherwise, so crash tests have checkpoints to resume from. */
 export const TEST_ENV = { ADA_SYNC_COMMIT_MS: '0', ADA_SYNC_COMMIT_RECORDS: '0' };
 
-export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], {
+export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): ChildProcess {
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
     cwd: options.cwd ?? tmpdir(),
     // A SIGKILLed sync cannot remove its temp files; inside the test's folder they go with it.
     env: { ...process.env, ...TEST_ENV, ...(options.cwd ? { TMPDIR: options.cwd } : {}), ...options.env },
@@ -122,7 +123,10 @@ export function collect(child: ChildProcess, input?: string): Promise<CliResult>
   });
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string; nodeArgs?: string[] } = {},
+): Promise<CliResult> {
   return collect(startCli(args, options), options.input);
 }
 
@@ -200,6 +204,15 @@ export function waitForFile(path: string, timeoutMs = 30_000): Promise<string> {
   });
 }
 
+/** Resolves once `check` holds, asking again every 25 ms (an event another process brings about). */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for a condition');
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 25));
+  }
+}
+
 export function killQuietly(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
@@ -212,4 +225,25 @@ export function killQuietly(pid: number | undefined): void {
 /** Sorted `_id`s of a record list. */
 export function ids(records: readonly object[]): string[] {
   return records.map((r) => String((r as { _id?: unknown })._id)).sort();
+}
+
+/** `count` articles of the full-refresh-only stream, each saying which `version` of the world it is from. */
+export function makeArticles(count: number, version: number): WorldRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ _id: `a${String(i).padStart(4, '0')}`, title: `article ${i}, version ${version}`, version }));
+}
+
+/** Resolves once the child has printed a stderr line containing `text` (a line it prints only after the event in question). */
+export function stderrLine(child: ChildProcess, text: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        child.stderr?.off('data', onData);
+        resolvePromise();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('close', () => reject(new Error(`exited before printing "${text}": ${seen.slice(-2000)}`)));
+  });
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   FAKE_SOURCE_COMMAND,
@@ -7,6 +7,7 @@ import {
   ids,
   killQuietly,
   makeWorld,
+  runCli,
   startCli,
   syncFake,
   ts,
@@ -96,3 +97,42 @@ describe('jsonl destination', () => {
     expect(ids(lines(`${out}/conversations.jsonl`))).toEqual(ids(world.streams.conversations));
   });
 });
+
+describe('jsonl destination memory', () => {
+  // The whole file's lines once went through one Map at the end of a sync: a 100 MB export did not fit
+  // a 64 MB heap, and every run died after committing its state, adding duplicates each time.
+  it('de-duplicates a file far bigger than its heap, committing the state only with the work it covers', async () => {
+    const ws = new Workspace(makeWorld(1, 1));
+    workspaces.push(ws);
+    const out = ws.path('out');
+    const heapCapped = (extra: string[]) =>
+      runCli(['run', '--config', ws.configPath, '--source-command', FAKE_SOURCE_COMMAND, '--destination', `jsonl:${out}`, '--streams', 'messages', '--json', ...extra], {
+        cwd: ws.dir,
+        nodeArgs: ['--max-old-space-size=64'],
+      });
+    ws.setConfig({ page_size: 1000, generate: { messages: { count: 100_000, text_bytes: 1000 } } });
+    const backfill = await heapCapped([]);
+    expect(backfill.code, backfill.stderr).toBe(0);
+    expect(lineIds(`${out}/messages.jsonl`)).toEqual(expectedIds(100_000));
+
+    // 50 new records, and the last one again (the source's lower bound is inclusive): one line per key.
+    ws.setConfig({ page_size: 1000, generate: { messages: { count: 100_050, text_bytes: 1000 } } });
+    const incremental = await heapCapped([]);
+    expect(incremental.code, incremental.stderr).toBe(0);
+    const summary = JSON.parse(incremental.stdout) as { streams: { records_read: number; inserted: number; updated: number; unchanged: number }[] };
+    expect(summary.streams[0]).toMatchObject({ records_read: 51, inserted: 50, updated: 0, unchanged: 1 });
+    expect(lineIds(`${out}/messages.jsonl`)).toEqual(expectedIds(100_050));
+    const state = JSON.parse(readFileSync(`${out}/_airbyte_state.json`, 'utf8'));
+    expect(state.files['messages.jsonl']).toBe(statSync(`${out}/messages.jsonl`).size);
+  });
+});
+
+function lineIds(path: string): string[] {
+  const ids: string[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) if (line) ids.push((JSON.parse(line) as { _id: string })._id);
+  return ids.sort();
+}
+
+function expectedIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `g${i}`).sort();
+}

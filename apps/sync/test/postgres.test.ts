@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DATABASE_URL,
   FAKE_SOURCE_COMMAND,
   Workspace,
   collect,
@@ -13,6 +16,7 @@ import {
   syncFake,
   ts,
   uniqueSchema,
+  waitFor,
   waitForFile,
 } from './helpers.js';
 
@@ -113,6 +117,60 @@ describe.skipIf(unavailable !== undefined)('postgres destination', () => {
     );
     const tables = await pgQuery(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [schema]);
     expect(tables.map((t) => t.tablename)).toEqual(['_airbyte_state', 'conversations', 'messages']);
+  });
+
+  it('gives up on a table another session keeps locked, naming both, instead of waiting for ever', async () => {
+    const { ws, schema, uri } = setup(20, 1);
+    expect((await syncFake(ws, ['--destination', uri])).code).toBe(0);
+    // A reader's open transaction: ALTER TABLE (a field the source added) waits for it to end.
+    const reader = new pg.Client({ connectionString: DATABASE_URL, application_name: 'a reader' });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query(`SELECT count(*) FROM "${schema}".conversations`);
+      const [{ pid }] = (await reader.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+      const world = ws.world();
+      world.extraProperties = { conversations: { summary: { type: ['null', 'string'] } } };
+      ws.setWorld(world);
+      const blocked = await syncFake(ws, ['--destination', uri], [], { ADA_SYNC_LOCK_TIMEOUT_MS: '200' });
+      expect(blocked.code, blocked.stderr).toBe(1);
+      const sentence = blocked.stderr.split('\n').find((l) => l.startsWith('ada-sync:'));
+      expect(sentence).toContain(`ada-sync: Table ${schema}.conversations is locked by another session (PID ${pid}, user postgres, application "a reader", idle in transaction`);
+      expect(sentence).toContain('gave up after 4 waits of 0.2 s');
+      expect(blocked.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await reader.query('ROLLBACK').catch(() => undefined);
+      await reader.end();
+    }
+    const after = await syncFake(ws, ['--destination', uri]);
+    expect(after.code, after.stderr).toBe(0);
+    const columns = await pgQuery(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'conversations'`, [schema]);
+    expect(columns.map((c) => c.column_name)).toContain('summary');
+  });
+
+  it('reports what it committed before its connection was killed', async () => {
+    const { ws, schema, uri } = setup(150, 1);
+    const signalFile = ws.path('hung');
+    const releaseFile = ws.path('go-on');
+    ws.setConfig({ page_size: 20, hang_after_records: 100, signal_file: signalFile, release_file: releaseFile });
+    const child = startCli(['run', '--config', ws.configPath, '--source-command', FAKE_SOURCE_COMMAND, '--destination', uri, '--json'], { cwd: ws.dir });
+    const done = collect(child);
+    await waitForFile(signalFile);
+    // Some pages are committed (ada-sync commits at each STATE here); then its session is killed.
+    await waitFor(async () => Number((await pgQuery(`SELECT count(*)::int AS n FROM "${schema}".conversations`).catch(() => [{ n: 0 }]))[0]!.n) >= 40);
+    const killed = await pgQuery(
+      `SELECT pg_terminate_backend(l.pid) AS ok FROM pg_locks l WHERE l.locktype = 'advisory' AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1)::bigint`,
+      [`ada-sync:${schema}`],
+    );
+    expect(killed).toEqual([{ ok: true }]);
+    writeFileSync(releaseFile, '');
+    const result = await done;
+    expect(result.code, result.stderr).toBe(1);
+    const summary = JSON.parse(result.stdout) as { status: string; streams: { stream: string; records_committed: number }[] };
+    expect(summary.status).toBe('failed');
+    const [{ n }] = (await pgQuery(`SELECT count(*)::int AS n FROM "${schema}".conversations`)) as [{ n: number }];
+    expect(n).toBeGreaterThanOrEqual(40);
+    expect(summary.streams.find((s) => s.stream === 'conversations')?.records_committed).toBe(n);
   });
 
   it('survives SIGKILL mid-sync: the rerun ends with every record exactly once', async () => {

@@ -13,7 +13,8 @@ export class CommitPolicy {
   private records = 0;
 
   constructor(options?: { minRecords?: number; minMs?: number }) {
-    this.minRecords = options?.minRecords ?? envNumber('ADA_SYNC_COMMIT_RECORDS', 250_000);
+    // A commit also bounds what a sync holds meanwhile (staged rows, DuckDB's transaction): memory.
+    this.minRecords = options?.minRecords ?? envNumber('ADA_SYNC_COMMIT_RECORDS', 100_000);
     this.minMs = options?.minMs ?? envNumber('ADA_SYNC_COMMIT_MS', 5_000);
   }
 

@@ -1,5 +1,4 @@
-import { mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type {
   AirbyteMessage,
@@ -9,7 +8,8 @@ import type {
 } from '@ada-airbyte/core';
 import { DestinationError } from '../errors.js';
 import { type ConnectorCommand, ConnectorProcess } from '../source-process.js';
-import { type CloseOutcome, type Destination, type OpenOptions, type StreamResult, stateKey } from './types.js';
+import { makeTempDir } from '../temp-dirs.js';
+import { type CloseOutcome, type Destination, type OpenOptions, type OpenResult, type StreamResult, incrementalStates, stateKey } from './types.js';
 
 /**
  * Any Airbyte destination program (`--destination-command "CMD" --destination-config F`). We pipe
@@ -105,17 +105,17 @@ export class CommandDestination implements Destination {
     this.states = new Map((await readStateFile(this.statePath)).map((s) => [stateKey(s), s]));
   }
 
-  async storedStates(): Promise<AirbyteStateMessage[]> {
-    return [...this.states.values()];
-  }
-
-  async open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<void> {
+  /**
+   * Only incremental streams resume: the destination program keeps its own tables, so a full refresh
+   * cannot be known to have its rows there, and starts over.
+   */
+  async open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<OpenResult> {
     this.onStateCommitted = options?.onStateCommitted;
     this.streamNames = catalog.streams.map((s) => s.stream.name);
     for (const name of this.streamNames) {
       this.results.set(name, { stream: name, recordsCommitted: 0, inserted: null, updated: null, unchanged: null });
     }
-    this.tempDir = await mkdtemp(join(tmpdir(), 'ada-sync-dest-'));
+    this.tempDir = await makeTempDir('dest');
     const catalogPath = join(this.tempDir, 'catalog.json');
     await writeFileAtomic(catalogPath, JSON.stringify(catalog));
     const proc = new ConnectorProcess(this.command, ['write', '--config', this.configPath, '--catalog', catalogPath], {
@@ -129,6 +129,11 @@ export class CommandDestination implements Destination {
       onStderr: (line) => this.log(line),
     });
     this.reading.catch(() => undefined); // observed in close()
+    return { states: incrementalStates(this.states.values(), catalog), notices: [] };
+  }
+
+  committed(): StreamResult[] {
+    return [...this.results.values()].map((r) => ({ ...r }));
   }
 
   async write(record: AirbyteRecordMessage): Promise<void> {

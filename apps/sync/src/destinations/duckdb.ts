@@ -1,10 +1,11 @@
 import { accessSync, constants } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../errors.js';
+import { removeStaleTempDirs, tempPrefix } from '../temp-dirs.js';
 import { type Cell, type ColumnType, NO_CHANGES, type Row } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
 import { loadSql, quote, recordLineColumns } from './duckdb-load-sql.js';
@@ -141,41 +142,11 @@ function stagingBases(): string[] {
   return bases;
 }
 
-/** `ada-sync-stage-<host>-<pid>-`: a process is only known to be gone on its own host (and PID namespace). */
-function stagePrefix(pid = process.pid): string {
-  return `ada-sync-stage-${hostname().replace(/[^A-Za-z0-9.]/g, '_')}-${pid}-`;
-}
-
-/**
- * A killed sync cannot remove its staging directory, and in /dev/shm it would hold memory until the
- * next reboot: directories of this host named after a process that no longer runs are removed here.
- * (Containers that share /dev/shm have hostnames of their own, so their syncs are left alone.)
- */
-async function removeStaleStagingDirs(base: string): Promise<void> {
-  const mine = stagePrefix(0).slice(0, -2); // `ada-sync-stage-<host>-`
-  const entries = await readdir(base).catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!entry.startsWith(mine)) continue;
-    const pid = Number(/^(\d+)-/.exec(entry.slice(mine.length))?.[1]);
-    if (!pid || pid === process.pid || processRuns(pid)) continue;
-    await rm(join(base, entry), { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it runs, as another user
-  }
-}
-
 async function makeStagingDir(bases: string[]): Promise<string> {
-  for (const base of bases) await removeStaleStagingDirs(base);
+  for (const base of bases) await removeStaleTempDirs(base);
   for (;;) {
     try {
-      return await mkdtemp(join(bases[0]!, stagePrefix()));
+      return await mkdtemp(join(bases[0]!, tempPrefix('stage')));
     } catch (error) {
       if (bases.length <= 1) throw new DestinationError(`cannot create a staging directory in ${bases[0]}`, { cause: error });
       bases.shift();
@@ -199,6 +170,8 @@ function describeOpenError(path: string, error: unknown): DestinationError {
 class DuckDBDriver implements SqlDriver {
   readonly rules = { caseInsensitive: true, maxBytes: 255 };
   readonly loadsFinalTables = true;
+  // One process has the file: nothing else holds its tables' locks.
+  readonly lockTimeoutMs = 0;
   private readonly instance: DuckDBInstance;
   private readonly connection: DuckDBConnection;
   private stageDir: string | undefined;
@@ -317,13 +290,20 @@ class DuckDBDriver implements SqlDriver {
 }
 
 /**
+ * DuckDB's buffer pool keeps every block it wrote cached up to 80% of the machine's memory by default,
+ * so a sync's memory would grow with the table; past this limit it writes blocks out and reads them
+ * back when needed (and spills big sorts and joins to `<file>.tmp`). ADA_SYNC_DUCKDB_MEMORY overrides it.
+ */
+const DEFAULT_MEMORY_LIMIT = '128MB';
+
+/**
  * DuckDB's own threads: one core is left to the source, which runs beside us the whole sync; more
  * threads than cores left only add switching. ADA_SYNC_DUCKDB_THREADS overrides it.
  */
 function duckdbSettings(): Record<string, string> {
   const wanted = Number(process.env.ADA_SYNC_DUCKDB_THREADS);
   const threads = Number.isInteger(wanted) && wanted > 0 ? wanted : Math.max(1, availableParallelism() - 1);
-  return { threads: String(threads) };
+  return { threads: String(threads), memory_limit: process.env.ADA_SYNC_DUCKDB_MEMORY || DEFAULT_MEMORY_LIMIT };
 }
 
 export async function openDuckDB(path: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, rename, stat, truncate, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { basename, join, resolve } from 'node:path';
 import type {
   AirbyteRecordMessage,
   AirbyteStateMessage,
@@ -10,15 +8,22 @@ import type {
   ConfiguredAirbyteStream,
 } from '@ada-airbyte/core';
 import { DestinationError } from '../errors.js';
-import { type Cell, type ColumnType, columnTypeOf, compareCells, formatMicros, schemaProperties, toCell } from '../schema-columns.js';
+import { AIRBYTE_COLUMNS, type ColumnType, columnTypeOf, formatMicros, schemaProperties } from '../schema-columns.js';
 import { CommitPolicy, PendingStates } from './checkpoints.js';
+import { DirLock } from './dir-lock.js';
+import { cutProblem, exists, lastLineEnd, syncDirectory } from './jsonl-files.js';
+import { compactFile } from './jsonl-compact.js';
+import { SeenKeys } from './key-fingerprints.js';
+import { type UnfinishedFullRefresh, mayResume, rereadNotice, restartNotice, resumedNotice } from './resume.js';
 import {
   type CloseOutcome,
   type Destination,
   type OpenOptions,
+  type OpenResult,
   type StreamResult,
   type WriteMode,
   cursorFieldOf,
+  incrementalStates,
   primaryKeyFields,
   stateKey,
   writeModeOf,
@@ -38,6 +43,8 @@ import {
 const STATE_FILE = '_airbyte_state.json';
 const LOCK_FILE = '.ada-sync.lock';
 const FLUSH_BYTES = 1 << 20;
+/** Where the de-duplication may spill to disk, inside the output directory (removed after each use). */
+const SPILL_DIR = '.ada-sync-compact.tmp';
 
 interface StateFile {
   version: 1;
@@ -46,6 +53,29 @@ interface StateFile {
   files: Record<string, number>;
   /** Renames that were committed but may not have happened yet. */
   renames: { from: string; to: string }[];
+  /**
+   * Full refreshes not finished yet, by stream: the position their last committed state gives, and
+   * how much of their `<stream>.jsonl.tmp` file it covers. Never a stream's state for an incremental read.
+   */
+  in_progress: Record<string, UnfinishedFile>;
+}
+
+interface UnfinishedFile extends UnfinishedFullRefresh {
+  /** Committed length in bytes of the tmp file, and its lines. */
+  size: number;
+  lines: number;
+}
+
+/** A file ready to take a stream file's place: its name in the output directory, and its size. */
+interface Replacement {
+  from: string;
+  size: number;
+}
+
+interface OpenedStream {
+  stream: JsonlStream;
+  /** The state the source gets for it, if any. */
+  state: AirbyteStateMessage | undefined;
 }
 
 interface Bound {
@@ -71,129 +101,51 @@ interface JsonlStream {
   cursorField: string | undefined;
   cursorType: ColumnType;
   heldState: AirbyteStateMessage | undefined;
+  /**
+   * Whether every key this sync wrote into a file that was empty is new (as far as `seen` can tell):
+   * such a file needs no de-duplication.
+   */
+  keysAllNew: boolean;
   result: StreamResult;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+/**
+ * A record's own fields named like ours (`_airbyte_raw_id`, …) get a suffix, as the SQL destinations
+ * name their columns (`_airbyte_raw_id_1`): ours are the line's, and the record's are kept beside them.
+ */
+function ownFieldsRenamed(data: Record<string, unknown>): Record<string, unknown> {
+  if (!AIRBYTE_COLUMNS.some((field) => Object.hasOwn(data, field))) return data;
+  const renamed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(data)) {
+    let name = field;
+    if ((AIRBYTE_COLUMNS as readonly string[]).includes(field)) {
+      let i = 1;
+      while (Object.hasOwn(data, `${field}_${i}`) || Object.hasOwn(renamed, `${field}_${i}`)) i++;
+      name = `${field}_${i}`;
+    }
+    // defineProperty, not assignment: a field named "__proto__" stays a field.
+    Object.defineProperty(renamed, name, { value, enumerable: true, writable: true, configurable: true });
   }
+  return renamed;
 }
 
 function fileNameFor(stream: string): string {
   return `${stream.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`;
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined)) !== undefined;
-}
-
-interface CompactResult {
-  size: number;
-  lines: number;
-  inserted: number;
-  updated: number;
-}
-
-function withoutAirbyteFields(record: Record<string, unknown>): string {
-  const { _airbyte_raw_id: _r, _airbyte_extracted_at: _e, _airbyte_meta: _m, ...data } = record;
-  return JSON.stringify(data);
-}
-
-/**
- * Rewrites `source` into `target` keeping one line per primary key: the newest cursor, and on equal
- * cursors the later line. Counts how the lines from `newFrom` on changed what was there before.
- */
-async function compact(
-  source: string,
-  target: string,
-  keyFields: string[],
-  cursorField: string | undefined,
-  cursorType: ColumnType,
-  newFrom: number,
-): Promise<CompactResult> {
-  interface Entry {
-    line: string;
-    cursor: Cell;
-    isNew: boolean;
-  }
-  const winners = new Map<string, Entry>();
-  /** For keys that existed before this sync: the stored data, to tell updates from re-reads. */
-  const before = new Map<string, string>();
-  const unkeyed: string[] = [];
-  let position = 0;
-  const input = createInterface({ input: createReadStream(source, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of input) {
-    const isNew = position >= newFrom;
-    position += Buffer.byteLength(line) + 1;
-    if (line.trim() === '') continue;
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      unkeyed.push(line); // not ours to judge; kept as it is
-      continue;
-    }
-    const key = JSON.stringify(keyFields.map((f) => record[f] ?? null));
-    const cursor = cursorField ? (toCell(record[cursorField], cursorType) ?? null) : null;
-    const previous = winners.get(key);
-    if (isNew && previous && !previous.isNew && !before.has(key)) {
-      before.set(key, withoutAirbyteFields(JSON.parse(previous.line) as Record<string, unknown>));
-    }
-    if (!previous || compareCells(cursor, previous.cursor) >= 0) winners.set(key, { line, cursor, isNew });
-  }
-  const out = await open(target, 'w');
-  let size = 0;
-  let lines = 0;
-  let inserted = 0;
-  let updated = 0;
-  try {
-    let chunk = '';
-    const all = [...[...winners.values()].map((w) => w.line), ...unkeyed];
-    for (const line of all) {
-      chunk += `${line}\n`;
-      lines++;
-      if (chunk.length > FLUSH_BYTES) {
-        size += (await out.write(chunk)).bytesWritten;
-        chunk = '';
-      }
-    }
-    if (chunk) size += (await out.write(chunk)).bytesWritten;
-    await out.sync();
-  } finally {
-    await out.close();
-  }
-  for (const [key, w] of winners) {
-    if (!w.isNew) continue;
-    const stored = before.get(key);
-    if (stored === undefined) inserted++;
-    else if (stored !== withoutAirbyteFields(JSON.parse(w.line) as Record<string, unknown>)) updated++;
-  }
-  return { size, lines, inserted, updated };
-}
-
 export class JsonlDestination implements Destination {
   readonly label: string;
   private readonly dir: string;
   private readonly statePath: string;
-  private file: StateFile = { version: 1, states: {}, files: {}, renames: [] };
+  private file: StateFile = { version: 1, states: {}, files: {}, renames: [], in_progress: {} };
+  private request: string | undefined;
   private readonly streams = new Map<string, JsonlStream>();
   private readonly pending = new PendingStates<Map<string, Bound>>();
   private readonly policy: CommitPolicy;
   private onStateCommitted: ((state: AirbyteStateMessage) => void) | undefined;
-  private locked = false;
+  private lock: DirLock | undefined;
+  /** The keys of first backfills, to spare them the de-duplication pass; made at the first such key. */
+  private seen: SeenKeys | undefined;
 
   constructor(dir: string, policy?: CommitPolicy) {
     this.label = `jsonl:${dir}`;
@@ -207,7 +159,7 @@ export class JsonlDestination implements Destination {
       const info = await stat(this.dir).catch(() => undefined);
       if (info && !info.isDirectory()) throw new DestinationError(`${this.dir} exists and is not a directory`);
       await mkdir(this.dir, { recursive: true });
-      await this.lock();
+      this.lock = await DirLock.take(join(this.dir, LOCK_FILE), this.dir);
     });
     let text: string | undefined;
     try {
@@ -220,49 +172,108 @@ export class JsonlDestination implements Destination {
     if (text !== undefined) {
       try {
         const parsed = JSON.parse(text) as Partial<StateFile>;
-        this.file = { version: 1, states: parsed.states ?? {}, files: parsed.files ?? {}, renames: parsed.renames ?? [] };
+        this.file = {
+          version: 1,
+          states: parsed.states ?? {},
+          files: parsed.files ?? {},
+          renames: parsed.renames ?? [],
+          in_progress: parsed.in_progress ?? {},
+        };
       } catch (error) {
         throw new DestinationError(`${this.statePath} is not valid JSON; restore it or remove it to start over`, { cause: error });
       }
     }
-    await this.guard(`cannot write to ${this.dir}`, async () => {
-      // Finish renames a crash interrupted; the state file already counts them as done.
-      for (const { from, to } of this.file.renames) {
-        if (await exists(join(this.dir, from))) await rename(join(this.dir, from), join(this.dir, to));
-      }
-      this.file.renames = [];
-      await this.saveStateFile();
-    });
+    // Finish renames a crash interrupted; the state file already counts them as done.
+    await this.guard(`cannot write to ${this.dir}`, () => this.applyRenames());
   }
 
-  async storedStates(): Promise<AirbyteStateMessage[]> {
-    return Object.values(this.file.states);
-  }
-
-  async open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<void> {
+  async open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<OpenResult> {
     this.onStateCommitted = options?.onStateCommitted;
+    this.request = options?.request;
+    const passed: AirbyteStateMessage[] = [];
+    const notices: string[] = [];
     for (const config of catalog.streams) {
-      const stream = await this.guard(`cannot open the file for stream ${config.stream.name}`, () => this.openStream(config));
+      const { stream, state } = await this.guard(`cannot open the file for stream ${config.stream.name}`, () =>
+        writeModeOf(config) === 'overwrite' ? this.openFullRefresh(config, notices) : this.openAppending(config, notices),
+      );
       this.streams.set(stream.name, stream);
+      if (state) passed.push(state);
     }
     await this.guard(`cannot write to ${this.dir}`, () => this.saveStateFile());
+    const global = incrementalStates(
+      Object.entries(this.file.states).filter(([key]) => key.startsWith('__')).map(([, state]) => state),
+      catalog,
+    );
+    return { states: [...global, ...passed], notices };
   }
 
-  private async openStream(config: ConfiguredAirbyteStream): Promise<JsonlStream> {
+  committed(): StreamResult[] {
+    return [...this.streams.values()].map((s) => ({ ...s.result }));
+  }
+
+  /**
+   * A full refresh goes on in its tmp file where the last sync left one unfinished, this sync may
+   * resume it (see mayResume) and the file still holds every line committed with its position (cut
+   * back to them); otherwise it starts over in an empty file.
+   */
+  private async openFullRefresh(config: ConfiguredAirbyteStream, notices: string[]): Promise<OpenedStream> {
+    const name = config.stream.name;
+    const finalPath = join(this.dir, fileNameFor(name));
+    const tmpPath = `${finalPath}.tmp`;
+    const saved = this.file.in_progress[name];
+    if (saved && mayResume(config, saved, this.request)) {
+      const problem = await cutProblem(tmpPath, saved.size);
+      if (problem === undefined) {
+        await truncate(tmpPath, saved.size);
+        notices.push(resumedNotice(name, saved.lines));
+        const stream = this.newStream(config, tmpPath, await open(tmpPath, 'a'), saved.size);
+        stream.lines = saved.lines;
+        stream.committedLines = saved.lines;
+        return { stream, state: saved.state };
+      }
+      notices.push(restartNotice(name, `its file ${basename(tmpPath)} ${problem}`));
+    }
+    delete this.file.in_progress[name];
+    return { stream: this.newStream(config, tmpPath, await open(tmpPath, 'w'), 0), state: undefined };
+  }
+
+  /**
+   * An appending stream goes on from its stored state, its file cut back to the committed length, unless
+   * the file is gone, shorter than that, or the length does not end a line: then the state is dropped and
+   * the stream read from the start, after the last whole line (with no key, after none: the records still
+   * there would be there twice).
+   */
+  private async openAppending(config: ConfiguredAirbyteStream, notices: string[]): Promise<OpenedStream> {
+    const name = config.stream.name;
+    const fileName = fileNameFor(name);
+    const finalPath = join(this.dir, fileName);
+    // A full refresh left unfinished by another kind of sync (or its file left behind by a crash): this one writes the stream file itself.
+    await unlink(`${finalPath}.tmp`).catch(() => undefined);
+    delete this.file.in_progress[name];
+    const size = (await stat(finalPath).catch(() => undefined))?.size;
+    const committed = this.file.files[fileName];
+    const state = this.file.states[name];
+    const problem = committed === undefined ? undefined : await cutProblem(finalPath, committed);
+    let start: number;
+    if (problem !== undefined && state !== undefined && config.sync_mode === 'incremental') {
+      notices.push(rereadNotice(name, `its file ${fileName} ${problem}`));
+      delete this.file.states[name];
+      start = size === undefined || primaryKeyFields(config).length === 0 ? 0 : await lastLineEnd(finalPath, Math.min(size, committed!));
+      if (size !== undefined) await truncate(finalPath, start);
+    } else {
+      // A file we did not write before is left as it is and appended to.
+      start = Math.min(committed ?? size ?? 0, size ?? 0);
+      if (size !== undefined && size > start) await truncate(finalPath, start); // drop records whose state never committed
+    }
+    this.file.files[fileName] = start;
+    const stream = this.newStream(config, finalPath, await open(finalPath, 'a'), start);
+    return { stream, state: problem === undefined && config.sync_mode === 'incremental' ? state : undefined };
+  }
+
+  private newStream(config: ConfiguredAirbyteStream, writePath: string, handle: FileHandle, start: number): JsonlStream {
     const name = config.stream.name;
     const mode = writeModeOf(config);
     const fileName = fileNameFor(name);
-    const finalPath = join(this.dir, fileName);
-    const size = (await stat(finalPath).catch(() => undefined))?.size;
-    const committed = this.file.files[fileName];
-    if (size !== undefined && committed !== undefined && size > committed) {
-      await truncate(finalPath, committed); // drop records whose state never committed
-    }
-    // A file we did not write before is left as it is and appended to.
-    this.file.files[fileName] = Math.min(committed ?? size ?? 0, size ?? 0);
-    const writePath = mode === 'overwrite' ? `${finalPath}.tmp` : finalPath;
-    const handle = await open(writePath, mode === 'overwrite' ? 'w' : 'a');
-    const start = mode === 'overwrite' ? 0 : this.file.files[fileName]!;
     const cursorField = cursorFieldOf(config);
     const property = schemaProperties(config.stream.json_schema).find(([field]) => field === cursorField);
     return {
@@ -270,7 +281,7 @@ export class JsonlDestination implements Destination {
       mode,
       fileName,
       writePath,
-      finalPath,
+      finalPath: join(this.dir, fileName),
       handle,
       size: start,
       lines: 0,
@@ -282,6 +293,7 @@ export class JsonlDestination implements Destination {
       cursorField: mode === 'append' ? undefined : cursorField,
       cursorType: property ? columnTypeOf(property[1]) : 'string',
       heldState: undefined,
+      keysAllNew: start === 0 && mode !== 'append',
       result: { stream: name, recordsCommitted: 0, inserted: null, updated: null, unchanged: null },
     };
   }
@@ -293,15 +305,23 @@ export class JsonlDestination implements Destination {
       _airbyte_raw_id: randomUUID(),
       _airbyte_extracted_at: formatMicros(BigInt(Math.trunc(record.emitted_at)) * 1000n),
       _airbyte_meta: { changes: record.meta?.changes ?? [] },
-      ...record.data,
+      ...ownFieldsRenamed(record.data as Record<string, unknown>),
     })}\n`;
     const bytes = Buffer.byteLength(line);
     stream.buffer.push(line);
     stream.bufferBytes += bytes;
     stream.size += bytes;
     stream.lines++;
+    if (stream.keysAllNew) this.rememberKey(stream, record.data as Record<string, unknown>);
     this.policy.recordWritten();
     if (stream.bufferBytes >= FLUSH_BYTES) await this.guard(`cannot write ${stream.writePath}`, () => this.flush(stream));
+  }
+
+  private rememberKey(stream: JsonlStream, data: Record<string, unknown>): void {
+    // The key as de-duplication compares it (a missing field is a null), in one filter for every stream.
+    const key = JSON.stringify([stream.name, ...stream.keyFields.map((f) => data[f] ?? null)]);
+    this.seen ??= new SeenKeys();
+    if (!this.seen.add(key)) stream.keysAllNew = false;
   }
 
   async state(state: AirbyteStateMessage): Promise<void> {
@@ -328,34 +348,11 @@ export class JsonlDestination implements Destination {
   async dispose(): Promise<void> {
     for (const s of this.streams.values()) {
       await s.handle.close().catch(() => undefined);
-      if (s.writePath !== s.finalPath) await unlink(s.writePath).catch(() => undefined);
+      // A tmp file that holds lines committed with a position stays, for the next sync to resume.
+      if (s.writePath !== s.finalPath && !this.file.in_progress[s.name]) await unlink(s.writePath).catch(() => undefined);
     }
-    if (this.locked) await unlink(join(this.dir, LOCK_FILE)).catch(() => undefined);
-  }
-
-  /**
-   * Two syncs appending to the same files would interleave; the second one stops instead. A lock
-   * left by a killed sync names a process that is gone and is taken over.
-   */
-  private async lock(): Promise<void> {
-    const path = join(this.dir, LOCK_FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open(path, 'wx');
-        await handle.write(String(process.pid));
-        await handle.close();
-        this.locked = true;
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new DestinationError(`another sync (PID ${pid}) is writing to ${this.dir}; wait for it to finish`);
-      }
-      await unlink(path).catch(() => undefined);
-    }
-    throw new DestinationError(`cannot lock ${this.dir}`);
+    await this.lock?.release().catch(() => undefined);
+    this.lock = undefined;
   }
 
   private async flush(stream: JsonlStream): Promise<void> {
@@ -388,10 +385,21 @@ export class JsonlDestination implements Destination {
         await this.flush(s);
         await s.handle.datasync();
       }
+      // The work this commit covers comes first: a finished stream's de-duplicated file is ready
+      // before the state file says it is done, so a crash meanwhile commits nothing of it.
+      const finished = [...complete].map((name) => this.streams.get(name)).filter((s): s is JsonlStream => s !== undefined);
+      const replacements = new Map<JsonlStream, Replacement | undefined>();
+      for (const s of finished) replacements.set(s, await this.prepareReplacement(s));
+
       for (const entry of states) {
         const s = this.streams.get(entry.key);
         if (s?.mode === 'overwrite') {
+          // Its state replaces the stream's only with the new file; until then it is where to resume.
           s.heldState = entry.message;
+          const bound = entry.bound.get(s.name);
+          if (this.request !== undefined && bound && !complete.has(s.name)) {
+            this.file.in_progress[s.name] = { state: entry.message, request: this.request, size: bound.size, lines: bound.lines };
+          }
         } else {
           this.file.states[entry.key] = entry.message;
           echo.push(entry.message);
@@ -403,26 +411,28 @@ export class JsonlDestination implements Destination {
         s.committedLines = bound.lines;
         if (s.mode !== 'overwrite') this.file.files[s.fileName] = bound.size;
       }
-      await this.saveStateFile();
-
-      for (const name of complete) {
-        const s = this.streams.get(name);
-        if (!s) continue;
-        if (s.mode === 'overwrite') {
-          await s.handle.close();
-          await this.replaceFile(s, s.writePath, s.heldState);
-          s.writePath = s.finalPath;
-          s.handle = await open(s.finalPath, 'a');
-          if (s.heldState) echo.push(s.heldState);
-        } else if (s.keyFields.length > 0) {
-          await this.replaceFile(s, s.finalPath, undefined);
-          await s.handle.close();
-          s.handle = await open(s.finalPath, 'a');
-        } else {
-          s.result.inserted = s.result.recordsCommitted;
-          s.result.updated = 0;
-          s.result.unchanged = 0;
+      for (const [s, replacement] of replacements) {
+        if (replacement) {
+          this.file.files[s.fileName] = replacement.size;
+          this.file.renames.push({ from: replacement.from, to: s.fileName });
         }
+        if (s.mode === 'overwrite') {
+          if (s.heldState) this.file.states[s.name] = s.heldState;
+          else delete this.file.states[s.name];
+          delete this.file.in_progress[s.name];
+          if (s.heldState) echo.push(s.heldState);
+        }
+      }
+      await this.saveStateFile();
+      await this.applyRenames();
+
+      for (const s of finished) {
+        if (s.writePath !== s.finalPath) await unlink(s.writePath).catch(() => undefined);
+        await s.handle.close().catch(() => undefined);
+        s.writePath = s.finalPath;
+        s.handle = await open(s.finalPath, 'a');
+        s.size = this.file.files[s.fileName] ?? 0;
+        s.startSize = s.size;
       }
     });
     this.policy.committed();
@@ -430,43 +440,54 @@ export class JsonlDestination implements Destination {
   }
 
   /**
-   * Puts the de-duplicated content of `source` in place of the stream file, through a rename recorded
-   * in the state file first. For a full refresh, `state` (or none) becomes the stream's state with it.
+   * For a finished stream, the file that replaces its stream file, made ready (written and fsynced)
+   * but not yet in place: the de-duplicated copy of what it holds now, or for a full refresh its tmp
+   * file as it is. Undefined when the stream file stays as it is. Also fills in the stream's counts.
    */
-  private async replaceFile(s: JsonlStream, source: string, state: AirbyteStateMessage | undefined): Promise<void> {
-    const staged = `${s.fileName}.compact`;
-    let size: number;
-    if (s.keyFields.length > 0) {
-      const newFrom = s.mode === 'overwrite' ? 0 : s.startSize;
-      const r = await compact(source, join(this.dir, staged), s.keyFields, s.cursorField, s.cursorType, newFrom);
-      size = r.size;
-      s.result.inserted = r.inserted;
-      s.result.updated = r.updated;
-      s.result.unchanged = s.result.recordsCommitted - r.inserted - r.updated;
-      if (source !== s.finalPath) await unlink(source).catch(() => undefined);
-    } else {
-      const handle = await open(source, 'r+');
-      await handle.sync();
-      await handle.close();
-      await rename(source, join(this.dir, staged));
-      size = (await stat(join(this.dir, staged))).size;
+  private async prepareReplacement(s: JsonlStream): Promise<Replacement | undefined> {
+    if (s.mode === 'overwrite') await s.handle.close();
+    const keyed = s.keyFields.length > 0;
+    if (!keyed) {
       s.result.inserted = s.result.recordsCommitted;
       s.result.updated = 0;
       s.result.unchanged = 0;
+      return s.mode === 'overwrite' ? { from: basename(s.writePath), size: s.size } : undefined;
     }
-    this.file.files[s.fileName] = size;
-    this.file.renames = [{ from: staged, to: s.fileName }];
-    if (s.mode === 'overwrite') {
-      if (state) this.file.states[s.name] = state;
-      else delete this.file.states[s.name];
+    if (s.keysAllNew && s.startSize === 0) {
+      // Every line holds a key of its own: nothing to drop, and every record is new.
+      s.result.inserted = s.result.recordsCommitted;
+      s.result.updated = 0;
+      s.result.unchanged = 0;
+      return s.mode === 'overwrite' ? { from: basename(s.writePath), size: s.size } : undefined;
     }
-    await this.saveStateFile();
-    await rename(join(this.dir, staged), s.finalPath);
+    const staged = `${s.fileName}.compact`;
+    const r = await compactFile(
+      {
+        path: s.writePath,
+        keyFields: s.keyFields,
+        cursorField: s.cursorField,
+        cursorType: s.cursorType,
+        newFrom: s.startSize,
+        spillDir: join(this.dir, SPILL_DIR),
+      },
+      join(this.dir, staged),
+    );
+    s.result.inserted = r.inserted;
+    s.result.updated = r.updated;
+    s.result.unchanged = s.result.recordsCommitted - r.inserted - r.updated;
+    if (r.rewritten) return { from: staged, size: r.size };
+    return s.mode === 'overwrite' ? { from: basename(s.writePath), size: r.size } : undefined;
+  }
+
+  /** Carries out the renames the state file records (it already counts them as done), then forgets them. */
+  private async applyRenames(): Promise<void> {
+    if (this.file.renames.length === 0) return;
+    for (const { from, to } of this.file.renames) {
+      if (await exists(join(this.dir, from))) await rename(join(this.dir, from), join(this.dir, to));
+    }
     await syncDirectory(this.dir);
     this.file.renames = [];
     await this.saveStateFile();
-    s.size = size;
-    s.startSize = size;
   }
 
   private async saveStateFile(): Promise<void> {

@@ -42,6 +42,36 @@ export class KeyFingerprints {
   }
 }
 
+/**
+ * Keys seen, as a Bloom filter of a fixed 4 MiB: "new" is certain, "seen" may be wrong, about once in
+ * ten million keys up to a million of them and more often past that (at ten million, soon). A wrong
+ * "seen" only sends a JSONL file through the exact de-duplication. Unlike KeyFingerprints, its memory
+ * does not grow with the keys.
+ */
+export class SeenKeys {
+  private readonly bits = new Uint32Array(SEEN_BITS / 32);
+
+  /** Adds the key; false when it may have been added before. */
+  add(key: string): boolean {
+    const { low, high } = hashes(key);
+    const step = high * 2 + 1; // odd, so that the probes of one key differ
+    let fresh = false;
+    for (let i = 0; i < SEEN_PROBES; i++) {
+      const bit = (low + i * step) % SEEN_BITS;
+      const word = bit >>> 5;
+      const mask = 1 << (bit & 31);
+      if ((this.bits[word]! & mask) === 0) {
+        fresh = true;
+        this.bits[word]! |= mask;
+      }
+    }
+    return fresh;
+  }
+}
+
+const SEEN_BITS = 2 ** 25;
+const SEEN_PROBES = 16;
+
 /** Two independent hashes of the key's UTF-16 code units: 32 bits (FNV-1a) and 20 bits (a multiply-xorshift). */
 function hashes(key: string): { low: number; high: number } {
   let a = 0x811c9dc5 ^ key.length;

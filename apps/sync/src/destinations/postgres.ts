@@ -33,6 +33,19 @@ function columnTypeOfPostgres(dataType: string): ColumnType {
   return 'string';
 }
 
+/** SQLSTATE of a statement that waited for a lock longer than lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * How long a statement waits for a table another session holds (an ALTER TABLE behind a reader's open
+ * transaction; a reader behind our ALTER waits as long): ADA_SYNC_LOCK_TIMEOUT_MS, 3 s by default.
+ * The sync tries such a statement a few times (see SqlDestination.retryOnLock), then fails.
+ */
+function lockTimeoutMs(): number {
+  const wanted = Number(process.env.ADA_SYNC_LOCK_TIMEOUT_MS);
+  return Number.isFinite(wanted) && wanted > 0 ? wanted : 3_000;
+}
+
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
@@ -107,12 +120,35 @@ class PostgresDriver implements SqlDriver {
   readonly rules = { caseInsensitive: false, maxBytes: MAX_IDENTIFIER_BYTES };
   // COPY cannot skip the seq field that every encoded row carries: rows always go through staging.
   readonly loadsFinalTables = false;
+  readonly lockTimeoutMs = lockTimeoutMs();
   private readonly client: pg.Client;
   private readonly schema: string;
 
   constructor(client: pg.Client, schema: string) {
     this.client = client;
     this.schema = schema;
+  }
+
+  isLockTimeout(error: unknown): boolean {
+    return (error as { code?: unknown } | null)?.code === LOCK_NOT_AVAILABLE;
+  }
+
+  async lockHolders(tables: readonly string[]): Promise<{ table: string; session: string }[]> {
+    const rows = await this.query(
+      `SELECT DISTINCT c.relname AS table_name, a.pid, a.usename, a.application_name, a.state, a.xact_start::text AS since
+       FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.granted AND l.pid <> pg_backend_pid() AND n.nspname = $1 AND c.relname IN (SELECT json_array_elements_text($2::json))
+       ORDER BY a.pid`,
+      [this.schema, JSON.stringify(tables)],
+    );
+    return rows.map((r) => ({
+      table: `${this.schema}.${String(r.table_name)}`,
+      session:
+        `PID ${String(r.pid)}, user ${String(r.usename)}` +
+        (r.application_name ? `, application "${String(r.application_name)}"` : '') +
+        `, ${String(r.state ?? 'unknown state')}${r.since ? ` in a transaction begun at ${String(r.since)}` : ''}`,
+    }));
   }
 
   quote = quote;
@@ -217,6 +253,7 @@ async function connectPostgres(target: PostgresTarget): Promise<PostgresDriver> 
     throw new DestinationError(`could not connect to PostgreSQL at ${target.display}`, { cause: error });
   }
   try {
+    await client.query(`SET lock_timeout = ${Math.round(lockTimeoutMs())}`);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(target.schema)}`);
     // Two syncs into one schema would interleave their merges; the second one stops instead.
     const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [

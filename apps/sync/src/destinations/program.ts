@@ -155,6 +155,7 @@ async function write(kind: DestinationKind, configPath: string, catalogPath: str
       const parsed = parseLine(line);
       if (parsed.kind !== 'message') {
         if (parsed.kind === 'invalid') emitLog('WARN', `ignored a message that breaks the protocol: ${parsed.errors[0]}`);
+        if (parsed.kind === 'broken') emitLog('WARN', `ignored a line of ${parsed.bytes} bytes that is not valid JSON`);
         continue;
       }
       const message = parsed.message;

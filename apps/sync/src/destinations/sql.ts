@@ -23,14 +23,18 @@ import {
 import { CommitPolicy, PendingStates } from './checkpoints.js';
 import { KeyFingerprints } from './key-fingerprints.js';
 import { LineBatch } from './line-batch.js';
+import { mayResume, rereadNotice, restartNotice, resumedNotice } from './resume.js';
+import { STATE_TABLE, type StateRow, StateTable } from './state-table.js';
 import {
   type CloseOutcome,
   type Destination,
   type OpenOptions,
+  type OpenResult,
   type RecordLine,
   type StreamResult,
   type WriteMode,
   cursorFieldOf,
+  incrementalStates,
   primaryKeyFields,
   stateKey,
   writeModeOf,
@@ -92,13 +96,20 @@ export interface SqlDriver {
   keyIndexSql?(table: string, columns: readonly string[]): string | undefined;
   /** SQL that gives the planner statistics of a fresh temporary table, where the database needs them. */
   analyzeSql?(tempTable: string): string | undefined;
+  /** How long a statement waits for a lock before it fails (see isLockTimeout). */
+  readonly lockTimeoutMs: number;
+  /** Whether a statement failed because it waited for a lock longer than lockTimeoutMs. */
+  isLockTimeout?(error: unknown): boolean;
+  /** The other sessions holding locks on these tables, described for a user. */
+  lockHolders?(tables: readonly string[]): Promise<{ table: string; session: string }[]>;
   /** SQL that replaces `finalTable` by `tmpTable`, inside the caller's transaction. */
   swapSql(tmpTable: string, finalTable: string, keyColumns: readonly string[]): string[];
   close(): Promise<void>;
 }
 
-const STATE_TABLE = '_airbyte_state';
 const WINNERS_TABLE = '_airbyte_winners';
+/** Tries of a statement that waits for a lock another session holds, before the sync fails. */
+const LOCK_ATTEMPTS = 4;
 /** Rows, and bytes, kept in memory before they are loaded. */
 const FLUSH_ROWS = 10_000;
 const FLUSH_BYTES = 16 * 1024 * 1024;
@@ -150,7 +161,20 @@ interface StreamTarget {
   mergedUpTo: number;
   /** For a full refresh: the newest committed-to-staging state, written when the new table is swapped in. */
   heldState: AirbyteStateMessage | undefined;
+  /** Rows the target table holds as of the last commit (see StateRow.tableRows). */
+  tableRows: number;
+  /** A full refresh whose tmp table holds rows committed with its position: kept for the next sync to resume. */
+  unfinishedCommitted: boolean;
   result: StreamResult;
+}
+
+/** What open() decided for one stream: where it starts, and the state the source gets for it. */
+interface StreamStart {
+  /** The table to go on with (a resumed tmp table, an incremental stream's final table), if any. */
+  existing: { name: string; type: ColumnType }[] | undefined;
+  tableRows: number;
+  resumed: boolean;
+  state: AirbyteStateMessage | undefined;
 }
 
 function airbyteColumns(): PhysicalColumn[] {
@@ -176,6 +200,9 @@ export class SqlDestination implements Destination {
   private readonly pending = new PendingStates<number>();
   private readonly policy: CommitPolicy;
   private onStateCommitted: ((state: AirbyteStateMessage) => void) | undefined;
+  /** How this sync was asked for (OpenOptions.request); unfinished full refreshes are saved only with one. */
+  private request: string | undefined;
+  private stateTable: StateTable | undefined;
   private seq = 0;
   /** The load into a table still running, if any: it runs while the next rows are buffered. */
   private staging: Promise<void> | undefined;
@@ -193,26 +220,26 @@ export class SqlDestination implements Destination {
     return this.driver;
   }
 
+  private get states(): StateTable {
+    if (!this.stateTable) throw new Error('destination is not connected');
+    return this.stateTable;
+  }
+
   async connect(): Promise<void> {
     this.driver = await this.connectDriver();
-    const d = this.driver;
-    await this.guard('could not create the state table', () =>
-      d.exec(
-        `CREATE TABLE IF NOT EXISTS ${d.table(STATE_TABLE)} (state_key ${d.typeName('string')}, stream_name ${d.typeName('string')}, stream_namespace ${d.typeName('string')}, state ${d.typeName('string')}, updated_at ${d.typeName('extracted_at')})`,
-      ),
-    );
+    this.stateTable = new StateTable(this.driver, this.label);
+    await this.guard('could not create the state table', () => this.retryOnLock([STATE_TABLE], () => this.states.create()));
   }
 
-  async storedStates(): Promise<AirbyteStateMessage[]> {
-    const rows = await this.guard('could not read the stored state', () =>
-      this.db.query(`SELECT state FROM ${this.db.table(STATE_TABLE)} ORDER BY state_key`),
-    );
-    return rows.map((r) => JSON.parse(String(r.state)) as AirbyteStateMessage);
-  }
-
-  async open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<void> {
+  async open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<OpenResult> {
     this.onStateCommitted = options?.onStateCommitted;
+    this.request = options?.request;
     const d = this.db;
+    const rows = await this.guard('could not read the stored state', () => this.states.read());
+    const stored = new Map(rows.filter((r) => r.kind === 'state').map((r) => [r.key, r]));
+    const unfinished = new Map(rows.filter((r) => r.kind === 'full_refresh_in_progress').map((r) => [r.key, r]));
+    const passed: AirbyteStateMessage[] = [];
+    const notices: string[] = [];
     for (const config of catalog.streams) {
       const name = config.stream.name;
       const finalTable = shortenIdentifier(name, d.rules.maxBytes);
@@ -221,12 +248,13 @@ export class SqlDestination implements Destination {
       const tmpTable = shortenIdentifier(`_airbyte_tmp_${name}`, d.rules.maxBytes);
       const stageTable = shortenIdentifier(`_airbyte_stage_${name}`, d.rules.maxBytes);
 
-      await this.guard(`could not prepare the table for stream ${name}`, async () => {
-        // A full refresh that failed earlier leaves its half-built table behind; it is never resumed.
-        await d.exec(`DROP TABLE IF EXISTS ${d.table(tmpTable)}`);
-      });
-      const existing =
-        mode === 'overwrite' ? undefined : await this.guard(`could not read the columns of ${finalTable}`, () => d.tableColumns(finalTable));
+      const start = await this.guard(`could not prepare the table for stream ${name}`, () =>
+        this.retryOnLock([finalTable, tmpTable, STATE_TABLE], () => mode === 'overwrite'
+          ? this.startFullRefresh(config, tmpTable, unfinished.get(name), notices)
+          : this.startIncremental(config, finalTable, keyFields.length > 0, stored.get(name), unfinished.get(name), notices)),
+      );
+      if (start.state) passed.push(start.state);
+      const existing = start.existing;
       const layout = new TableLayout(d.rules, existing ?? [], config.stream.json_schema);
       for (const field of [...keyFields, ...(cursorFieldOf(config) ? [cursorFieldOf(config)!] : [])]) {
         if (!layout.column(field)) layout.add(field, 'string');
@@ -259,9 +287,11 @@ export class SqlDestination implements Destination {
         lastStagedSeq: 0,
         mergedUpTo: 0,
         heldState: undefined,
+        tableRows: start.tableRows,
+        unfinishedCommitted: start.resumed,
         result: { stream: name, recordsCommitted: 0, inserted: 0, updated: 0, unchanged: 0 },
       };
-      await this.guard(`could not prepare the table for stream ${name}`, async () => {
+      await this.guard(`could not prepare the table for stream ${name}`, () => this.retryOnLock([target.targetTable], async () => {
         const dataColumns = target.stageColumns.filter((c) => c.kind !== 'seq');
         const defs = (cols: readonly PhysicalColumn[]) => cols.map((c) => `${d.quote(c.name)} ${d.typeName(c.kind)}`).join(', ');
         if (existing === undefined) {
@@ -271,7 +301,7 @@ export class SqlDestination implements Destination {
           for (const column of layout.columns) {
             if (!have.has(column.name)) {
               await d.exec(
-                `ALTER TABLE ${d.table(finalTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
+                `ALTER TABLE ${d.table(target.targetTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
               );
             }
           }
@@ -284,9 +314,94 @@ export class SqlDestination implements Destination {
         // Only into a table made here: its key columns have our types, so keys equal in JavaScript
         // are exactly those equal in the table (a user's FLOAT or NOCASE key column could merge more).
         target.direct = d.loadsFinalTables && existing === undefined;
-      });
+      }));
       this.streams.set(name, target);
     }
+    const global = incrementalStates([...stored.values()].filter((r) => r.key.startsWith('__')).map((r) => r.state), catalog);
+    return { states: [...global, ...passed], notices };
+  }
+
+  /**
+   * A full refresh goes on in its tmp table where the last sync left one unfinished, this sync may
+   * resume it (see mayResume) and the table holds exactly the rows committed with its position;
+   * otherwise it starts over in an empty one.
+   */
+  private async startFullRefresh(
+    config: ConfiguredAirbyteStream,
+    tmpTable: string,
+    saved: StateRow | undefined,
+    notices: string[],
+  ): Promise<StreamStart> {
+    const d = this.db;
+    const name = config.stream.name;
+    if (saved && mayResume(config, saved, this.request)) {
+      const columns = await d.tableColumns(tmpTable);
+      const rows = columns ? await this.countRows(tmpTable) : undefined;
+      if (columns && rows === saved.tableRows) {
+        notices.push(resumedNotice(name, rows));
+        return { existing: columns, tableRows: rows, resumed: true, state: saved.state };
+      }
+      notices.push(
+        restartNotice(
+          name,
+          rows === undefined ? `its table ${tmpTable} is gone` : `${tmpTable} holds ${rows} rows, not the ${saved.tableRows ?? 'unknown number'} committed with its position`,
+        ),
+      );
+    }
+    await d.exec(`DROP TABLE IF EXISTS ${d.table(tmpTable)}`);
+    if (saved) await this.states.remove(name, 'full_refresh_in_progress');
+    return { existing: undefined, tableRows: 0, resumed: false, state: undefined };
+  }
+
+  /**
+   * An incremental stream goes on from its stored state, unless its table is gone or holds fewer rows
+   * than when that state was committed: then the state is dropped and the stream read from the start
+   * (a table without a key is emptied first, or the records still in it would be there twice).
+   */
+  private async startIncremental(
+    config: ConfiguredAirbyteStream,
+    finalTable: string,
+    keyed: boolean,
+    saved: StateRow | undefined,
+    unfinished: StateRow | undefined,
+    notices: string[],
+  ): Promise<StreamStart> {
+    const d = this.db;
+    const name = config.stream.name;
+    if (unfinished) {
+      // A full refresh left unfinished by another kind of sync: this one writes the final table itself.
+      await d.exec(`DROP TABLE IF EXISTS ${d.table(shortenIdentifier(`_airbyte_tmp_${name}`, d.rules.maxBytes))}`);
+      await this.states.remove(name, 'full_refresh_in_progress');
+    }
+    const existing = await d.tableColumns(finalTable);
+    const rows = existing ? await this.countRows(finalTable) : 0;
+    if (!saved || config.sync_mode !== 'incremental') return { existing, tableRows: rows, resumed: false, state: undefined };
+    const lost = !existing
+      ? `its table ${finalTable} is gone`
+      : saved.tableRows !== null && rows < saved.tableRows
+        ? `its table ${finalTable} holds ${rows} rows, fewer than the ${saved.tableRows} its state was committed with`
+        : undefined;
+    if (!lost) return { existing, tableRows: rows, resumed: false, state: saved.state };
+    notices.push(rereadNotice(name, lost));
+    await d.exec('BEGIN');
+    try {
+      if (existing && !keyed) await d.exec(`DELETE FROM ${d.table(finalTable)}`);
+      await this.states.remove(name, 'state');
+      await d.exec('COMMIT');
+    } catch (error) {
+      await d.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    return { existing, tableRows: existing && keyed ? rows : 0, resumed: false, state: undefined };
+  }
+
+  private async countRows(table: string): Promise<number> {
+    const [row] = await this.db.query(`SELECT count(*) AS n FROM ${this.db.table(table)}`);
+    return toNumber(row?.n);
+  }
+
+  committed(): StreamResult[] {
+    return [...this.streams.values()].map((t) => ({ ...t.result }));
   }
 
   write(record: AirbyteRecordMessage, line?: RecordLine): Promise<void> | void {
@@ -375,7 +490,8 @@ export class SqlDestination implements Destination {
     this.driver = undefined;
     try {
       for (const t of this.streams.values()) {
-        if (t.mode === 'overwrite' && t.targetTable !== t.finalTable) {
+        // A tmp table that holds rows committed with a position stays, for the next sync to resume.
+        if (t.mode === 'overwrite' && t.targetTable !== t.finalTable && !t.unfinishedCommitted) {
           await d.exec(`DROP TABLE IF EXISTS ${d.table(t.targetTable)}`).catch(() => undefined);
         }
       }
@@ -396,8 +512,9 @@ export class SqlDestination implements Destination {
     const encodedFor = target.stageColumns;
     if (target.newColumns.length > 0) {
       const columns = target.newColumns.splice(0);
-      await this.guard(`could not add a column to ${target.finalTable}`, async () => {
+      await this.guard(`could not add a column to ${target.finalTable}`, () => this.retryOnLock([target.targetTable], async () => {
         for (const column of columns) {
+          if (target.stageColumns.some((c) => c.name === column.name)) continue; // added by an earlier try
           // Outside the commit transaction, or inside a direct load's: a new empty column is harmless if the commit never happens.
           await d.exec(
             `ALTER TABLE ${d.table(target.targetTable)} ADD COLUMN IF NOT EXISTS ${d.quote(column.name)} ${d.typeName(column.type)}`,
@@ -406,7 +523,7 @@ export class SqlDestination implements Destination {
           const cell = target.layout.columns.indexOf(column);
           target.stageColumns = [...target.stageColumns, { name: column.name, kind: column.type, cell, field: column.field }];
         }
-      });
+      }));
     }
     if (target.buffer.rows === 0) return;
     if (target.direct) {
@@ -476,41 +593,58 @@ export class SqlDestination implements Destination {
     await this.settleStaging();
 
     const results = new Map<string, StreamResult>();
+    const rowsAfter = new Map<string, number>();
+    const unfinished: StreamTarget[] = [];
     const echo: AirbyteStateMessage[] = [];
-    await this.guard('could not commit to the destination', async () => {
-      if (!this.inTransaction) await d.exec('BEGIN');
-      this.inTransaction = true;
-      try {
-        for (const [name, bound] of bounds) {
-          const target = this.streams.get(name)!;
-          results.set(name, await this.merge(target, bound));
-        }
-        for (const entry of states) {
-          const target = this.streams.get(entry.key);
-          if (target?.mode === 'overwrite') {
-            target.heldState = entry.message; // written when the new table replaces the old one
-          } else {
-            await this.writeState(entry.key, entry.message);
-            echo.push(entry.message);
-          }
-        }
-        for (const target of swaps) {
-          for (const sql of d.swapSql(target.targetTable, target.finalTable, this.keyColumns(target))) await d.exec(sql);
-          if (target.heldState) {
-            await this.writeState(target.name, target.heldState);
-            echo.push(target.heldState);
-          } else {
-            await d.exec(`DELETE FROM ${d.table(STATE_TABLE)} WHERE state_key = $1`, [target.name]);
-          }
-        }
-        await d.exec('COMMIT');
-      } catch (error) {
-        await d.exec('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        this.inTransaction = false;
+    const work = async () => {
+      results.clear();
+      rowsAfter.clear();
+      unfinished.length = 0;
+      echo.length = 0;
+      for (const [name, bound] of bounds) {
+        const target = this.streams.get(name)!;
+        results.set(name, await this.merge(target, bound));
       }
+      for (const [name, result] of results) {
+        const target = this.streams.get(name)!;
+        rowsAfter.set(name, target.tableRows + (result.inserted ?? 0) + target.directRows);
+      }
+      const rowsOf = (target: StreamTarget) => rowsAfter.get(target.name) ?? target.tableRows;
+      for (const entry of states) {
+        const target = this.streams.get(entry.key);
+        if (target?.mode === 'overwrite') {
+          // Its state replaces the stream's only with the new table; until then it is where to resume.
+          target.heldState = entry.message;
+          if (this.request !== undefined && !swaps.includes(target)) {
+            await this.states.write({ key: entry.key, kind: 'full_refresh_in_progress', state: entry.message, tableRows: rowsOf(target), request: this.request });
+            unfinished.push(target);
+          }
+        } else {
+          await this.states.write({ key: entry.key, kind: 'state', state: entry.message, tableRows: target ? rowsOf(target) : null, request: null });
+          echo.push(entry.message);
+        }
+      }
+      for (const target of swaps) {
+        for (const sql of d.swapSql(target.targetTable, target.finalTable, this.keyColumns(target))) await d.exec(sql);
+        if (target.heldState) {
+          await this.states.write({ key: target.name, kind: 'state', state: target.heldState, tableRows: rowsOf(target), request: null });
+          echo.push(target.heldState);
+        } else {
+          await this.states.remove(target.name, 'state');
+        }
+        await this.states.remove(target.name, 'full_refresh_in_progress');
+      }
+    };
+    const tables = [...new Set([...bounds.keys(), ...swaps.map((t) => t.name)])].flatMap((name) => {
+      const target = this.streams.get(name)!;
+      return [target.finalTable, target.targetTable];
     });
+    await this.guard('could not commit to the destination', () =>
+      // Rows a direct load put in this transaction are nowhere else: such a transaction is not tried again.
+      this.inTransaction ? this.transaction(work) : this.retryOnLock([...tables, STATE_TABLE], () => this.transaction(work)),
+    );
+    for (const [name, rows] of rowsAfter) this.streams.get(name)!.tableRows = rows;
+    for (const target of unfinished) target.unfinishedCommitted = true;
     for (const [name, r] of results) {
       const target = this.streams.get(name)!;
       const total = target.result;
@@ -521,9 +655,55 @@ export class SqlDestination implements Destination {
       total.unchanged! += r.unchanged ?? 0;
       target.mergedUpTo = bounds.get(name)!;
     }
-    for (const target of swaps) target.targetTable = target.finalTable;
+    for (const target of swaps) {
+      target.targetTable = target.finalTable;
+      target.unfinishedCommitted = false;
+    }
     this.policy.committed();
     for (const state of echo) this.onStateCommitted?.(state);
+  }
+
+  /** Runs `work` in the transaction (begun already by a direct load, or here), committed at its end. */
+  private async transaction(work: () => Promise<void>): Promise<void> {
+    const d = this.db;
+    if (!this.inTransaction) await d.exec('BEGIN');
+    this.inTransaction = true;
+    try {
+      await work();
+      await d.exec('COMMIT');
+    } catch (error) {
+      await d.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  /**
+   * Runs `fn` again when it gave up waiting for a lock on one of `tables` (PostgreSQL: another session
+   * reads or changes them in an open transaction), with pauses in between that let the sessions queued
+   * behind ours go first; after the last try, fails with a sentence naming the table and that session.
+   */
+  private async retryOnLock<T>(tables: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const d = this.db;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (!d.isLockTimeout?.(error)) throw error;
+        if (attempt >= LOCK_ATTEMPTS) throw new DestinationError(await this.lockedSentence(tables, attempt), { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, d.lockTimeoutMs * attempt));
+      }
+    }
+  }
+
+  private async lockedSentence(tables: readonly string[], attempts: number): Promise<string> {
+    const d = this.db;
+    const holders = (await d.lockHolders?.(tables).catch(() => [])) ?? [];
+    const waited = `ada-sync gave up after ${attempts} waits of ${d.lockTimeoutMs / 1000} s for it (${this.label}); end that session's transaction and run the sync again`;
+    const holder = holders[0];
+    if (!holder) return `tables ${tables.join(', ')} were locked by another session; ${waited}`;
+    return `table ${holder.table} is locked by another session (${holder.session}); ${waited}`;
   }
 
   /** The streams a state is about: its own, or every stream for a GLOBAL or LEGACY state. */
@@ -534,16 +714,6 @@ export class SqlDestination implements Destination {
 
   private keyColumns(target: StreamTarget): string[] {
     return target.keyFields.map((f) => target.layout.column(f)!.name);
-  }
-
-  private async writeState(key: string, state: AirbyteStateMessage): Promise<void> {
-    const d = this.db;
-    const descriptor = state.stream?.stream_descriptor;
-    await d.exec(`DELETE FROM ${d.table(STATE_TABLE)} WHERE state_key = $1`, [key]);
-    await d.exec(
-      `INSERT INTO ${d.table(STATE_TABLE)} (state_key, stream_name, stream_namespace, state, updated_at) VALUES ($1, $2, $3, $4, now())`,
-      [key, descriptor?.name ?? null, descriptor?.namespace ?? null, JSON.stringify(state)],
-    );
   }
 
   /** Moves staged rows up to `bound` into the target table; runs inside the commit transaction. */

@@ -28,10 +28,26 @@ export interface CloseOutcome {
 export interface OpenOptions {
   /** Called, in order, for each STATE once it and every record before it are durable. */
   onStateCommitted?: (state: AirbyteStateMessage) => void;
+  /**
+   * How this sync was asked for (see resumeRequest in run.ts). A full refresh that an earlier sync
+   * left unfinished is resumed only by a sync asked for the same way; without it, every full refresh
+   * starts over (as for the Airbyte platform, which resumes through its own states).
+   */
+  request?: string | undefined;
+}
+
+export interface OpenResult {
+  /**
+   * The states to give the source: the committed state of each incremental stream whose data is still
+   * there, and the position of each full refresh being resumed. Never a finished full refresh's.
+   */
+  states: AirbyteStateMessage[];
+  /** What the destination found and did about it, one sentence each: a stream read again from the start, a full refresh resumed. */
+  notices: string[];
 }
 
 /**
- * A place records go. Lifecycle: connect → storedStates → open → (write | state)* → close → dispose.
+ * A place records go. Lifecycle: connect → open → (write | state)* → close → dispose.
  * `dispose` is always called, also after errors, and never throws.
  */
 export interface Destination {
@@ -39,9 +55,8 @@ export interface Destination {
   readonly label: string;
   /** Reaches the destination and proves it is writable, so bad input fails before the source starts. */
   connect(): Promise<void>;
-  /** States committed by earlier syncs, one per stream. */
-  storedStates(): Promise<AirbyteStateMessage[]>;
-  open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<void>;
+  /** Prepares the tables for the catalog, and says which stored states the source gets. */
+  open(catalog: ConfiguredAirbyteCatalog, options?: OpenOptions): Promise<OpenResult>;
   /**
    * Returns a promise only when it has to wait (a flush); the hot path stays synchronous. `line` is
    * the RECORD message as the source wrote it, given only where JSON.stringify wrote it (source-ada):
@@ -52,6 +67,8 @@ export interface Destination {
   /** Forwarded stream status, for destinations that pass the protocol on (see command.ts). */
   streamStatus?(stream: string, status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE'): Promise<void>;
   close(outcome: CloseOutcome): Promise<StreamResult[]>;
+  /** What has been committed so far: what a sync reports when the destination failed before close. */
+  committed(): StreamResult[];
   dispose(): Promise<void>;
 }
 
@@ -108,4 +125,16 @@ export function stateKey(state: AirbyteStateMessage): string {
 export function stripStats(state: AirbyteStateMessage): AirbyteStateMessage {
   const { sourceStats: _s, destinationStats: _d, ...rest } = state;
   return rest;
+}
+
+/**
+ * The stored states an incremental read gets: its streams' own, and GLOBAL or LEGACY ones when there
+ * is an incremental stream at all. A full refresh's own state is never among them.
+ */
+export function incrementalStates(stored: Iterable<AirbyteStateMessage>, catalog: ConfiguredAirbyteCatalog): AirbyteStateMessage[] {
+  const incremental = new Set(catalog.streams.filter((s) => s.sync_mode === 'incremental').map((s) => s.stream.name));
+  return [...stored].filter((s) => {
+    const key = stateKey(s);
+    return incremental.has(key) || (key.startsWith('__') && incremental.size > 0);
+  });
 }
