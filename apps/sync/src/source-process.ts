@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
-import type { AirbyteCatalog, AirbyteErrorTraceMessage, AirbyteMessage } from '@ada-airbyte/core';
+import { nodeFlagsOf, type AirbyteCatalog, type AirbyteErrorTraceMessage, type AirbyteMessage } from '@ada-airbyte/core';
 import { SourceError } from './errors.js';
 import { parseLine } from './messages.js';
 
@@ -71,7 +71,8 @@ export function defaultSourceCommand(): ConnectorCommand {
       'cannot find source-ada (the @ada-airbyte/source-ada package); run `pnpm install && pnpm build`, or pass --source-command',
     );
   }
-  return { file: process.execPath, args: [bin], shell: false, display: 'source-ada' };
+  // Run with this node, and with the node flags source-ada's own first line asks for.
+  return { file: process.execPath, args: [...nodeFlagsOf(bin), bin], shell: false, display: 'source-ada' };
 }
 
 /**

@@ -23,3 +23,17 @@ export function holdLifeline(out: MessageWriter, onGone: () => void): () => void
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Calls `onGone` when the process that started this one is gone (even by SIGKILL): the process
+ * is then left to a new parent, which shows as a changed ppid. For programs that only read stdin
+ * (a destination) and so never write into a closed pipe to notice.
+ */
+export function watchParent(onGone: () => void): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) onGone();
+  }, CHECK_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -7,6 +7,7 @@ import type {
   ConfiguredAirbyteCatalog,
   ConnectorSpecification,
 } from '@ada-airbyte/core';
+import { watchParent } from '@ada-airbyte/core';
 import { z } from 'zod';
 import { UsageError, errorSentence } from '../errors.js';
 import { parseLine, serializeMessage } from '../messages.js';
@@ -144,6 +145,9 @@ async function write(kind: DestinationKind, configPath: string, catalogPath: str
   if (!valid.valid) throw new UsageError(`the catalog ${catalogPath} is not a ConfiguredAirbyteCatalog: ${valid.errors[0]}`);
 
   const destination = await createDestination(parseDestinationUri(uri));
+  // Whoever feeds stdin may die without closing it cleanly (SIGKILL of its process group): stop then,
+  // as a source does, leaving uncommitted work to the next sync instead of running on for nobody.
+  const stopWatching = watchParent(() => process.exit(1));
   try {
     await destination.connect();
     await destination.open(catalog, { onStateCommitted: (state: AirbyteStateMessage) => emit({ type: 'STATE', state }) });
@@ -178,6 +182,7 @@ async function write(kind: DestinationKind, configPath: string, catalogPath: str
     );
     return 0;
   } finally {
+    stopWatching();
     await destination.dispose();
   }
 }

@@ -1,0 +1,116 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './helpers.js';
+
+// SIGKILL of ada-sync's whole process group: ada-sync starts its source and destination commands in
+// process groups of their own (so that it can stop them), so they are not killed with it and must
+// notice on their own that their caller is gone.
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until every pid has ended; the pids still running after `withinMs` are killed and returned. */
+async function survivors(pids: number[], withinMs: number): Promise<number[]> {
+  const started = Date.now();
+  while (pids.some(alive) && Date.now() - started < withinMs) await new Promise((resolve) => setTimeout(resolve, 50));
+  const left = pids.filter(alive);
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  return left;
+}
+
+async function listening<S extends Server | HttpServer>(server: S): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+describe('nothing outlives ada-sync killed with its process group', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ada-sync-lifeline-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts `ada-sync run` in a process group of its own, against `baseUrl`, with extra arguments. */
+  function startSync(baseUrl: string, extra: string[] = []) {
+    const config = join(dir, `ada-${Math.random()}.json`);
+    writeFileSync(config, JSON.stringify({ api_key: 'test-api-key', handle: 'acme', base_url: baseUrl, max_retries: 20 }));
+    const args = ['run', '--config', config, '--quiet', ...(extra.length ? extra : ['--destination', `duckdb:${join(dir, `${Math.random()}.duckdb`)}`])];
+    return spawn(process.execPath, [CLI, ...args], { cwd: dir, detached: true, stdio: 'ignore', env: { ...process.env, TMPDIR: dir } });
+  }
+
+  /** Once `ready` resolves, SIGKILLs the group and returns the processes ada-sync had started that are still running 3 s later. */
+  async function killGroupWhen(sync: ReturnType<typeof startSync>, ready: Promise<void>, commands: number): Promise<number[]> {
+    await ready;
+    let started = childrenOf(sync.pid!);
+    // `ready` is the source's first request, so every command is up by now; ps may lag a little.
+    for (let tries = 0; started.length < commands && tries < 50; tries++) started = childrenOf(sync.pid!);
+    expect(started).toHaveLength(commands);
+    process.kill(-sync.pid!, 'SIGKILL');
+    return survivors(started, 3000);
+  }
+
+  it('while the source waits on an Ada that never answers', async () => {
+    const silent = createServer(() => undefined);
+    const url = await listening(silent);
+    try {
+      const connected = new Promise<void>((resolve) => silent.once('connection', () => resolve()));
+      expect(await killGroupWhen(startSync(url), connected, 1)).toEqual([]);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('while the source retries an Ada that only answers 503', async () => {
+    let requests = 0;
+    let retried!: () => void;
+    const retrying = new Promise<void>((resolve) => (retried = resolve));
+    const failing = createHttpServer((_req, res) => {
+      if (++requests === 2) retried();
+      res.writeHead(503).end();
+    });
+    const url = await listening(failing);
+    try {
+      expect(await killGroupWhen(startSync(url), retrying, 1)).toEqual([]);
+    } finally {
+      failing.closeAllConnections();
+      failing.close();
+    }
+  });
+
+  it('nor does a destination command', async () => {
+    const silent = createServer(() => undefined);
+    const url = await listening(silent);
+    const destConfig = join(dir, 'dest.json');
+    writeFileSync(destConfig, JSON.stringify({ destination_path: join(dir, 'by-command.duckdb') }));
+    try {
+      const connected = new Promise<void>((resolve) => silent.once('connection', () => resolve()));
+      const sync = startSync(url, ['--destination-command', `${process.execPath} ${CLI} destination duckdb`, '--destination-config', destConfig]);
+      // The source and the destination's write.
+      expect(await killGroupWhen(sync, connected, 2)).toEqual([]);
+    } finally {
+      silent.close();
+    }
+  });
+});
