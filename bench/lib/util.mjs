@@ -4,6 +4,7 @@ import { fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlagsOf } from '../../packages/core/dist/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SOURCE_BIN = join(ROOT, 'packages/source-ada/bin/source-ada');
@@ -154,6 +155,11 @@ export function runNode(script, args, { onOther, nodeArgs = [], env, countRecord
   });
 }
 
+/** The node flags source-ada's first line asks for: run as users run it, also through process.execPath. */
+export function sourceNodeFlags() {
+  return nodeFlagsOf(SOURCE_BIN);
+}
+
 /** `source-ada read`; returns the run plus what its non-record messages said. */
 export async function runSource({ configPath, catalogPath, debug = false, nodeArgs = [] }) {
   const logs = [];
@@ -161,7 +167,7 @@ export async function runSource({ configPath, catalogPath, debug = false, nodeAr
   let states = 0;
   let debugRequests = 0;
   const run = await runNode(SOURCE_BIN, ['read', '--config', configPath, '--catalog', catalogPath, ...(debug ? ['--debug'] : [])], {
-    nodeArgs,
+    nodeArgs: [...sourceNodeFlags(), ...nodeArgs],
     onOther: (line) => {
       let m;
       try {

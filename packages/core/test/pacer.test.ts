@@ -90,22 +90,22 @@ describe('Pacer', () => {
     expect(later.filter((g) => g.at === later[0]!.at)).toHaveLength(10);
   });
 
-  it('keeps as many requests in flight as the binding rate times the answer time, plus one', async () => {
+  it('keeps as many requests in flight as the binding rate times the answer time (and a quarter), plus one', async () => {
     const p = pacer({ perSecond: 10, perMinute: 100 });
     expect(p.inFlightFor('a', 10)).toBe(2);
     (await p.acquire('a')).answered(T0, T0 + 3000);
     // Until a page has been handled, two.
     expect(p.inFlightFor('a')).toBe(2);
-    // 100 a minute for 3 s answers: 5 in flight, and one ready.
-    expect(p.inFlightFor('a', 10)).toBe(6);
+    // 100 a minute for 3 s answers: 5 in flight, a quarter more (7), and one ready.
+    expect(p.inFlightFor('a', 10)).toBe(8);
     const fast = pacer({ perSecond: 10, perMinute: 100_000 });
     (await fast.acquire('a')).answered(T0, T0 + 300);
-    // 10 a second for 300 ms answers: 3, and one.
-    expect(fast.inFlightFor('a', 10)).toBe(4);
-    // With the limits far off, handling a page (100 ms) binds: 3, and one; 400 ms: 1, and one.
+    // 10 a second for 300 ms answers: 3, a quarter more (4), and one.
+    expect(fast.inFlightFor('a', 10)).toBe(5);
+    // With the limits far off, handling a page (100 ms) binds: 3, a quarter more (4), and one; 400 ms: 1, and one.
     const lifted = pacer({ perSecond: 1e9, perMinute: 1e9, perDay: 1e12 });
     (await lifted.acquire('a')).answered(T0, T0 + 300);
-    expect(lifted.inFlightFor('a', 100)).toBe(4);
+    expect(lifted.inFlightFor('a', 100)).toBe(5);
     expect(lifted.inFlightFor('a', 400)).toBe(2);
   });
 

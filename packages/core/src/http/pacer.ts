@@ -1,6 +1,6 @@
 import { TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
-import { SlidingWindow, Stamp } from './sliding-window.js';
+import { AnswerTimes, SlidingWindow, Stamp } from './sliding-window.js';
 
 export interface PacingLimits {
   /** In any rolling second: per key (an endpoint) by default, for all keys with `perSecondScope: 'all'`. */
@@ -49,10 +49,8 @@ export class Pacer {
   private readonly minute: SlidingWindow;
   private readonly day: SlidingWindow | undefined;
   private pausedUntil = 0;
-  /** The quickest answer seen, in ms (see Stamp.at). */
-  private quickestMs = Infinity;
-  /** Recent answers' time, in ms (an exponentially weighted mean). */
-  private latencyMs: number | undefined;
+  /** Recent answers' times (see Stamp.at and inFlightFor). */
+  private readonly answers = new AnswerTimes();
   private readonly stats = new Map<string, PacerStats>();
 
   constructor(
@@ -69,9 +67,10 @@ export class Pacer {
     const stats = this.statsFor(key);
     for (;;) {
       const now = this.now();
-      const dayFree = this.day?.nextFree(now, this.quickestMs) ?? now;
-      const secondFree = perSecond.nextFree(now, this.quickestMs);
-      const minuteFree = this.minute.nextFree(now, this.quickestMs);
+      const quick = this.answers.quick();
+      const dayFree = this.day?.nextFree(now, quick) ?? now;
+      const secondFree = perSecond.nextFree(now, quick);
+      const minuteFree = this.minute.nextFree(now, quick);
       const at = Math.max(secondFree, minuteFree, dayFree, this.pausedUntil);
       if (at <= now) {
         const stamp = new Stamp(now);
@@ -108,30 +107,30 @@ export class Pacer {
   /**
    * How many requests of `key` to keep in flight, by Little's law: the binding rate times how long
    * an answer takes, and one more so that a request is ready when a slot opens. The binding rate is
-   * the lowest of the API's limits (per-second, per-minute as left to us, per-day) and, when the
-   * limits are far off, how fast pages are handled once they arrive (`pageMs`): more in flight than
-   * that only holds more pages in memory. Two until both an answer's time and a page's handling
-   * are known: starting more before then would hold pages nobody can handle yet.
+   * the lower of the API's per-second and per-minute limits (as left to us) and, when those are far
+   * off, how fast pages are handled once they arrive (`pageMs`): more in flight than that only holds
+   * more pages in memory. The daily limit is a budget, not a pace: a read may spend it at the
+   * per-minute rate, and the pacer stops it when it is spent. Two until both an answer's time and
+   * a page's handling are known: starting more before then would hold pages nobody can handle yet.
    */
   inFlightFor(key: string, pageMs?: number): number {
-    if (this.latencyMs === undefined || pageMs === undefined) return 2;
+    const latencyMs = this.answers.typical();
+    if (latencyMs === undefined || pageMs === undefined) return 2;
     const now = this.now();
     const second = this.windowFor(key);
     const perMs = Math.min(
       second.allowed(now) / second.windowMs,
       this.minute.allowed(now) / this.minute.windowMs,
-      this.day ? this.day.limit / this.day.windowMs : Infinity,
-      pageMs !== undefined && pageMs > 0 ? 1 / pageMs : Infinity,
+      pageMs > 0 ? 1 / pageMs : Infinity,
     );
-    return Math.ceil(perMs * this.latencyMs) + 1;
+    // A quarter more than the mean needs: answers vary, and a request not ready when a slot opens is lost.
+    return Math.ceil(perMs * latencyMs * 1.25) + 1;
   }
 
   private answered(stamp: Stamp, sentMs: number, answeredMs: number): void {
     stamp.sent = Math.max(stamp.sent, sentMs);
     stamp.answered = answeredMs;
-    const took = Math.max(0, answeredMs - stamp.sent);
-    this.quickestMs = Math.min(this.quickestMs, took);
-    this.latencyMs = this.latencyMs === undefined ? took : this.latencyMs + 0.2 * (took - this.latencyMs);
+    this.answers.add(Math.max(0, answeredMs - stamp.sent));
   }
 
   /**
@@ -140,7 +139,7 @@ export class Pacer {
    */
   private budget(second: SlidingWindow, stamp: Stamp, limit: number, remaining: number): void {
     const window = limit === second.limit && limit !== this.minute.limit ? second : this.minute;
-    window.observeServer(limit, remaining, stamp, this.quickestMs);
+    window.observeServer(limit, remaining, stamp);
   }
 
   /** The server says no requests are left until `untilMs` (e.g. from X-RateLimit-Reset). */
@@ -157,7 +156,9 @@ export class Pacer {
   private windowFor(key: string): SlidingWindow {
     const scope = this.limits.perSecondScope === 'all' ? '' : key;
     let w = this.perKey.get(scope);
-    if (!w) this.perKey.set(scope, (w = new SlidingWindow(this.limits.perSecond, 1_000, 50)));
+    // 25 ms: at 10 a second, a read keeps 97% of the limit at best; 10 ms let a 14-stream read
+    // against a loaded mock-ada collect 429s when its arrivals jittered by more (bench/results.md).
+    if (!w) this.perKey.set(scope, (w = new SlidingWindow(this.limits.perSecond, 1_000, 25)));
     return w;
   }
 }

@@ -9,14 +9,48 @@ export class Stamp {
   constructor(public sent: number) {}
 
   /**
-   * When the server most likely counted the request. The quickest answer seen is taken as the part
-   * of any answer's time that comes after the count (the work, the way back); whatever an answer
-   * took beyond that may have been spent queueing before it, so the request counts as late as
-   * that. Steady latency moves nothing; delays that vary (a busy server at the start of a burst)
-   * move the stamps later, and the next requests wait accordingly.
+   * When the server most likely counted the request. A quick answer's time (see AnswerTimes) is
+   * taken as the part of any answer's time that comes after the count (the work, the way back);
+   * whatever an answer took beyond that may have been spent queueing before it, so the request
+   * counts as late as that. Steady latency moves nothing; delays that vary (a busy server at the
+   * start of a burst) move the stamps later, and the next requests wait accordingly.
    */
-  at(quickestMs: number): number {
-    return Number.isNaN(this.answered) ? this.sent : Math.max(this.sent, this.answered - quickestMs);
+  at(quickMs: number): number {
+    return Number.isNaN(this.answered) ? this.sent : Math.max(this.sent, this.answered - quickMs);
+  }
+}
+
+/**
+ * Recent answers' times. `quick()` is a low percentile of them rather than the quickest ever: one
+ * unusually fast answer (an error, a cached reply) would otherwise make every slower answer look
+ * queued and hold every next request back by its whole latency. (The median moves fewer stamps for
+ * ordinary jitter, but let the audit log's first burst collect 429s: its first answers were all
+ * queued, and with few answers the median was one of them.)
+ */
+export class AnswerTimes {
+  private readonly times: number[] = [];
+  private next = 0;
+  private mean: number | undefined;
+
+  constructor(private readonly keep = 32) {}
+
+  add(ms: number): void {
+    if (this.times.length < this.keep) this.times.push(ms);
+    else this.times[this.next] = ms;
+    this.next = (this.next + 1) % this.keep;
+    this.mean = this.mean === undefined ? ms : this.mean + 0.2 * (ms - this.mean);
+  }
+
+  /** The 20th percentile of the recent answers; Infinity before the first. */
+  quick(): number {
+    if (this.times.length === 0) return Infinity;
+    const sorted = [...this.times].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) * 0.2)]!;
+  }
+
+  /** Their exponentially weighted mean; undefined before the first. */
+  typical(): number | undefined {
+    return this.mean;
   }
 }
 
@@ -35,7 +69,11 @@ interface OthersSeen {
  *
  * The budget may be shared: another client of the same API account spends it too. What the server
  * says is left (X-RateLimit-Remaining) against what we know we spent tells what the others spent;
- * the most they were seen to spend in the last window is left to them.
+ * the most they were seen to spend in the last window is left to them. That only shows what they
+ * got, not what they wanted: while the window is full, a client that came later is refused and
+ * looks small. So when the window is full and others are in it, our own share shrinks (by a fifth,
+ * at most every tenth of a window) and then grows back slowly, as TCP shares a link: the room that
+ * opens shows the others' real demand, which they are then left.
  */
 export class SlidingWindow {
   private readonly stamps: Stamp[] = [];
@@ -43,6 +81,9 @@ export class SlidingWindow {
   readonly limit: number;
   private serverLimit: number | undefined;
   private others: OthersSeen[] = [];
+  /** Our own share of the window while others spend it too (see the class comment). */
+  private share: number;
+  private shrunkAt = -Infinity;
 
   constructor(
     limit: number,
@@ -52,28 +93,52 @@ export class SlidingWindow {
     // A fractional limit such as 0.5/s means one request every 2 s.
     this.limit = Math.max(1, Math.floor(limit));
     if (limit < 1) this.windowMs = windowMs / limit;
+    this.share = this.limit;
   }
 
   /** How many of our requests may be in any rolling window now. */
   allowed(now: number): number {
     if (this.serverLimit === undefined) return this.limit;
     this.others = this.others.filter((o) => o.at > now - this.windowMs);
-    const others = this.others.reduce((most, o) => Math.max(most, o.count), 0);
+    const others = this.othersDemand();
     if (others === 0) return this.limit;
-    // A request or two of slack: the server's count and ours are taken at slightly different moments.
-    const slack = Math.max(1, Math.ceil(this.serverLimit * 0.02));
-    return Math.min(this.limit, this.serverLimit - others - slack);
+    return Math.min(this.limit, Math.floor(this.share), this.serverLimit - others - this.slack());
+  }
+
+  /**
+   * What the others will want of a window: the most they were seen to hold, or, while their count
+   * is still growing (a client that started within the last window), its rate over a whole window.
+   * A count within the slack is noise (ours and the server's are taken at slightly different times).
+   */
+  private othersDemand(): number {
+    const seen = this.others.filter((o) => o.count > this.slack());
+    if (seen.length === 0) return 0;
+    const most = seen.reduce((m, o) => Math.max(m, o.count), 0);
+    const first = seen[0]!;
+    const last = seen[seen.length - 1]!;
+    const span = last.at - first.at;
+    if (span < this.windowMs / 6 || last.count <= first.count) return most;
+    const projected = Math.round(((last.count - first.count) / span) * this.windowMs);
+    return Math.min(this.serverLimit ?? this.limit, Math.max(most, projected));
+  }
+
+  /**
+   * A few requests of slack (5% of the limit): the server's count and ours are taken at slightly
+   * different moments, and at a window's edge they differ by a few when both are near the limit.
+   */
+  private slack(): number {
+    return Math.max(1, Math.ceil((this.serverLimit ?? this.limit) * 0.05));
   }
 
   /** Earliest time at which one more event fits. */
-  nextFree(now: number, quickestMs: number): number {
+  nextFree(now: number, quickMs: number): number {
     const allowed = this.allowed(now);
     // Others spend it all: try again once the oldest sighting has left the window.
     if (allowed <= 0) return Math.max(now, Math.min(...this.others.map((o) => o.at)) + this.windowMs);
     if (this.stamps.length < allowed) return now;
     if (this.limit > EXACT_UP_TO) return Math.max(now, this.stamps[this.head]!.sent + this.windowMs + this.marginMs);
     // The allowed-th latest count, the stamps' estimates having moved since they were recorded.
-    const times = this.stamps.map((s) => s.at(quickestMs)).sort((a, b) => b - a);
+    const times = this.stamps.map((s) => s.at(quickMs)).sort((a, b) => b - a);
     return Math.max(now, times[allowed - 1]! + this.windowMs + this.marginMs);
   }
 
@@ -90,14 +155,24 @@ export class SlidingWindow {
    * The server's count after admitting the request of `stamp`: `limit` in its window, `remaining`
    * left. What it counted beyond our own requests in the window before that one was the others'.
    */
-  observeServer(limit: number, remaining: number, stamp: Stamp, quickestMs: number): void {
-    const at = stamp.at(quickestMs);
+  observeServer(limit: number, remaining: number, stamp: Stamp): void {
+    // Which of ours the server had counted when it took this one: those sent in the window before it.
+    // Send times, not the pacer's later estimates (Stamp.at): the question is their order of arrival.
+    const at = stamp.sent;
     let ours = 0;
     for (const s of this.stamps) {
-      const t = s.at(quickestMs);
-      if (t > at - this.windowMs && t <= at) ours++;
+      if (s.sent > at - this.windowMs && s.sent <= at) ours++;
     }
     this.serverLimit = limit;
-    this.others.push({ count: Math.max(0, limit - remaining - ours), at });
+    const others = Math.max(0, limit - remaining - ours);
+    this.others.push({ count: others, at });
+    if (others > this.slack() && remaining <= this.slack()) {
+      if (at - this.shrunkAt >= this.windowMs / 10) {
+        this.share = Math.max(1, Math.floor(Math.min(this.share, ours) * 0.8));
+        this.shrunkAt = at;
+      }
+    } else if (this.share < this.limit) {
+      this.share = Math.min(this.limit, this.share + 0.5);
+    }
   }
 }

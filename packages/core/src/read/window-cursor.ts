@@ -14,7 +14,7 @@ import { type PlannedWindow, type ReadPlan, type Window } from './windows.js';
 export type PageOrder = 'ascending' | 'unordered';
 
 /** A window is split only if what is left of it looks like this many pages or more: each split costs a request. */
-const MIN_PAGES_TO_SPLIT = 6;
+const MIN_PAGES_TO_SPLIT = 2;
 
 /** One window's progress: everything before `position.cursor`, and `position.ids` at it, is emitted. */
 interface Task {
@@ -43,7 +43,7 @@ export interface WindowCursorOptions<R> {
   cursorOf: (record: R) => string;
   /** Windows read at the same time, at most. */
   concurrency: number;
-  /** Split a window only if what is left of it looks like this many pages or more (default 6). */
+  /** Split a window only if what is left of it looks like this many pages or more (default 2). */
   minPagesToSplit?: number;
 }
 
