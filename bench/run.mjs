@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import {
   fmt, fmtInt, HAS_GNU_TIME, idealSchedule, planWindows, rangeFor, ROOT, runBaseline, runNode, runSource, runSync, SOURCE_BIN, startMock,
 } from './lib/util.mjs';
-import { benchBigPages, benchPerSecond, benchSlowPages } from './lib/pace.mjs';
+import { benchBigPages, benchPerSecond, benchSlowPages, exportArrivals } from './lib/pace.mjs';
 
 const ALL = 'serialise,cpu,memory,bigpages,syncmem,e2e,rate,pace';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
@@ -417,15 +417,8 @@ async function benchRate() {
     log(`rate: backfill of conversations + messages, page_size ${RATE.pageSize}, default pacing, mock latency ${RATE.latencyMs} ms and Ada's limits`);
     const run = await runSource({ configPath, catalogPath, debug: true });
     const stats = await mock.call('stats');
-    const arrivals = (await mock.call('arrivals')).filter((a) => a.path.startsWith('/api/v2/export/'));
+    const { arrivals, counts, first, last } = await exportArrivals(mock);
     if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, JSON.stringify(arrivals));
-    const counts = {};
-    for (const a of arrivals) {
-      const e = a.path.split('/').pop();
-      counts[e] = (counts[e] ?? 0) + 1;
-    }
-    const first = Math.min(...arrivals.map((a) => a.at));
-    const last = Math.max(...arrivals.map((a) => a.done || a.at));
     const actualMs = last - first;
     const schedule = idealSchedule(counts);
     const idealMs = schedule[schedule.length - 1] + RATE.latencyMs;

@@ -9,7 +9,7 @@ const SPAN_DAYS = 300;
 const EXPORT_PATH = '/api/v2/export/';
 
 /** Export requests the mock saw, per endpoint, with the first arrival and the last answer's end. */
-async function exportArrivals(mock) {
+export async function exportArrivals(mock) {
   const arrivals = (await mock.call('arrivals')).filter((a) => a.path.startsWith(EXPORT_PATH));
   const counts = {};
   for (const a of arrivals) {

@@ -130,3 +130,14 @@ export function parseProgressLog(message: string): ProgressReport | undefined {
     return undefined;
   }
 }
+
+/** Whether a log line names the stream as a word of its own (`end_users`, not `users` inside it). */
+export function namesStream(text: string, stream: string): boolean {
+  if (stream === '') return false;
+  for (let at = text.indexOf(stream); at !== -1; at = text.indexOf(stream, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + stream.length];
+    if ((before === undefined || !/[\w-]/.test(before)) && (after === undefined || !/[\w-]/.test(after))) return true;
+  }
+  return false;
+}

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type {
   AirbyteCatalog,
@@ -11,7 +11,8 @@ import { CommandDestination } from './destinations/command.js';
 import { DEFAULT_DESTINATION, createDestination, parseDestinationUri } from './destinations/index.js';
 import { type Destination, type StreamResult, stripStats } from './destinations/types.js';
 import { AdaSyncError, InterruptedError, SourceError, UsageError, errorSentence } from './errors.js';
-import { parseProgressLog } from './messages.js';
+import { readConfigFile } from './config-file.js';
+import { namesStream, parseProgressLog } from './messages.js';
 import { Progress, type ProgressMode } from './progress.js';
 import { type ConnectorCommand, ConnectorProcess, commandFromString, defaultSourceCommand, discoverCatalog } from './source-process.js';
 import { StreamCounters, type SyncSummary, buildStreamSummaries } from './summary.js';
@@ -94,24 +95,6 @@ export function configureCatalog(
   return { streams };
 }
 
-async function readConfigFile(path: string): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read the config file ${path}`, { cause: error });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`the config file ${path} is not valid JSON`, { cause: error });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`the config file ${path} must contain a JSON object`);
-  }
-}
-
 async function makeDestination(choice: DestinationChoice, log: (line: string) => void): Promise<Destination> {
   if (choice.kind === 'command') {
     return new CommandDestination(commandFromString(choice.command), choice.configPath, choice.stateFile, log);
@@ -140,17 +123,6 @@ export function finishedStreams(names: readonly string[], counters: ReadonlyMap<
   const reported = names.some((n) => counters.get(n)?.status !== undefined);
   if (!reported) return new Set(succeeded ? names : []);
   return new Set(names.filter((n) => counters.get(n)?.status === 'COMPLETE'));
-}
-
-/** Whether a log line names the stream as a word of its own (`end_users`, not `users` inside it). */
-function namesStream(text: string, stream: string): boolean {
-  if (stream === '') return false;
-  for (let at = text.indexOf(stream); at !== -1; at = text.indexOf(stream, at + 1)) {
-    const before = text[at - 1];
-    const after = text[at + stream.length];
-    if ((before === undefined || !/[\w-]/.test(before)) && (after === undefined || !/[\w-]/.test(after))) return true;
-  }
-  return false;
 }
 
 /**

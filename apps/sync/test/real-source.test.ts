@@ -4,20 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MockAda, startMockAda } from '@ada-airbyte/mock-ada';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childPids } from '@ada-airbyte/core/testing';
 import { collect, duckdbQuery, killQuietly, runCli, startCli } from './helpers.js';
 
 // These run the real source-ada (resolved from the workspace, as users get it) against mock-ada.
-
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => Number(l.trim()))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
 
 describe('with source-ada and mock-ada', () => {
   let dir: string;

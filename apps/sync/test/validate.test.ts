@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MockAda, type MockAdaOptions, startMockAda } from '@ada-airbyte/mock-ada';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRunning } from '@ada-airbyte/core/testing';
 import { type ValidationReport, formatReport } from '../src/validate/report.js';
 import { compileSchema } from '../src/validate/schemas.js';
 import { APP_DIR, FAKE_SOURCE_COMMAND, Workspace, makeWorld, runCli } from './helpers.js';
@@ -302,7 +303,7 @@ describe('ada-sync validate checks states and stream statuses', () => {
     expect(streamOf(r, 'beta')).toMatchObject({ status: 'passed', records: 3, ended: 'COMPLETE' });
     // The source was stopped, not left running.
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await expect.poll(() => alive(pid), { timeout: 10_000, interval: 20 }).toBe(false);
+    await expect.poll(() => isRunning(pid), { timeout: 10_000, interval: 20 }).toBe(false);
   });
 
   it('prints the table with PASS and FAIL rows and exits 2 on bad usage', async () => {
@@ -343,11 +344,3 @@ describe("ada-sync validate's formats", () => {
   });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,24 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isRunning } from '@ada-airbyte/core/testing';
 import { type MockAda } from '@ada-airbyte/mock-ada';
 import { BIN, catalog, mockConfig, startMock, tempDir, writeJson } from './helpers.js';
 
 const PARENT = new URL('./fixtures/parent.mjs', import.meta.url).pathname;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Resolves with how long the process took to end, or rejects after `withinMs`. */
 async function endsWithin(pid: number, withinMs: number): Promise<number> {
   const started = Date.now();
-  while (alive(pid)) {
+  while (isRunning(pid)) {
     if (Date.now() - started > withinMs) {
       process.kill(pid, 'SIGKILL');
       throw new Error(`process ${pid} was still running ${withinMs} ms later`);

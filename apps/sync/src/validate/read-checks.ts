@@ -1,21 +1,11 @@
 import type { AirbyteLogMessage, AirbyteMessage, AirbyteStateMessage, AirbyteTraceMessage } from '@ada-airbyte/core';
 import type { ValidateFunction } from 'ajv';
+import { namesStream } from '../messages.js';
 import { ProblemList } from './problems.js';
 import { StreamCheck } from './stream-check.js';
 
 /** Ample for a source to write the ERROR that follows a stream's INCOMPLETE status. */
 const ERROR_GRACE_MS = 1_000;
-
-/** Whether a log line names the stream as a word of its own (`end_users`, not `users` inside it). */
-function namesStream(text: string, stream: string): boolean {
-  if (stream === '') return false;
-  for (let at = text.indexOf(stream); at !== -1; at = text.indexOf(stream, at + 1)) {
-    const before = text[at - 1];
-    const after = text[at + stream.length];
-    if ((before === undefined || !/[\w-]/.test(before)) && (after === undefined || !/[\w-]/.test(after))) return true;
-  }
-  return false;
-}
 
 /** The messages of a read, each handed to the check of the stream it names; the rest are the read's own problems. */
 export class ReadChecks {

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { readConfigFile } from '../config-file.js';
 import { commandFromString, defaultSourceCommand } from '../source-process.js';
 import { formatCount } from '../summary.js';
 import { readStep } from './read-step.js';
@@ -22,24 +21,6 @@ export interface ValidateOptions {
   onStep?: ((line: string) => void) | undefined;
 }
 
-/** The config is checked against the spec, so unlike `run` the parsed value is kept. */
-async function readConfig(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read the config file ${path}`, { cause: error });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`the config file ${path} is not valid JSON`, { cause: error });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`the config file ${path} must contain a JSON object`);
-  return value;
-}
-
 /**
  * What a platform would find wrong with a source, before it runs one: spec, check and discover,
  * then a small full refresh of every stream, each answer checked against the Airbyte protocol.
@@ -48,7 +29,7 @@ async function readConfig(path: string): Promise<unknown> {
 export async function validateSource(options: ValidateOptions): Promise<ValidationReport> {
   const started = Date.now();
   const configPath = resolve(options.configPath);
-  const config = await readConfig(configPath);
+  const config = await readConfigFile(configPath);
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
   const source = options.sourceCommand ? commandFromString(options.sourceCommand) : defaultSourceCommand();
   const say = options.onStep ?? (() => undefined);

@@ -81,3 +81,4 @@ export function lastStates(run: ConnectorRun): AirbyteStateMessage[] {
 export function tracesOf(run: ConnectorRun, type: 'ERROR' | 'STREAM_STATUS') {
   return run.messages.filter((m) => m.type === 'TRACE' && m.trace?.type === type).map((m) => m.trace!);
 }
+export { childPids, isRunning } from './processes.js';
