@@ -173,6 +173,13 @@ export interface ConnectorHandlers {
   onStderr?(line: string): void;
 }
 
+/**
+ * Tells every command we start our pid. One started through a shell cannot learn it from its ppid (the
+ * shell lives on when we die), and a destination needs it to tell "ada-sync was killed" from "input
+ * ended".
+ */
+export const CALLER_PID_ENV = 'ADA_SYNC_PID';
+
 /** A running connector. */
 export class ConnectorProcess {
   readonly name: string;
@@ -191,9 +198,10 @@ export class ConnectorProcess {
     this.name = options.name;
     const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
     // Its own process group, so that stopping it also stops whatever a shell command line started.
+    const env = { ...(options.env ?? process.env), [CALLER_PID_ENV]: String(process.pid) };
     this.child = command.shell
-      ? spawn([command.file, ...command.args, ...args.map(shellQuote)].join(' '), { shell: true, stdio, detached: true, env: options.env })
-      : spawn(command.file, [...command.args, ...args], { stdio, detached: true, env: options.env });
+      ? spawn([command.file, ...command.args, ...args.map(shellQuote)].join(' '), { shell: true, stdio, detached: true, env })
+      : spawn(command.file, [...command.args, ...args], { stdio, detached: true, env });
     this.exited = new Promise<ConnectorExit>((resolvePromise) => {
       this.child.once('error', (error) => {
         this.spawnError = error;

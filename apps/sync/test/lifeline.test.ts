@@ -1,16 +1,21 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childPids, isRunning } from '@ada-airbyte/core/testing';
-import { CLI } from './helpers.js';
+import { CLI, FAKE_SOURCE_COMMAND, Workspace, duckdbQuery, makeWorld, syncFake } from './helpers.js';
 
 // SIGKILL of ada-sync's whole process group: ada-sync starts its source and destination commands in
 // process groups of their own (so that it can stop them), so they are not killed with it and must
 // notice on their own that their caller is gone.
+
+/** Resolves once `path` exists (the fake source writes it when it hangs). */
+async function fileAppears(path: string): Promise<void> {
+  while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 /** Polls until every pid has ended; the pids still running after `withinMs` are killed and returned. */
 async function survivors(pids: number[], withinMs: number): Promise<number[]> {
@@ -80,18 +85,35 @@ describe('nothing outlives ada-sync killed with its process group', () => {
     }
   });
 
-  it('nor does a destination command', async () => {
-    const silent = createServer(() => undefined);
-    const url = await listening(silent);
-    const destConfig = join(dir, 'dest.json');
-    writeFileSync(destConfig, JSON.stringify({ destination_path: join(dir, 'by-command.duckdb') }));
+  it('nor does a destination command, which keeps the tables of the last sync as they were', async () => {
+    const world = makeWorld(30, 1);
+    world.streams.articles = Array.from({ length: 30 }, (_, i) => ({ _id: `art${i}`, version: 1 }));
+    const ws = new Workspace(world);
     try {
-      const connected = new Promise<void>((resolve) => silent.once('connection', () => resolve()));
-      const sync = startSync(url, ['--destination-command', `${process.execPath} ${CLI} destination duckdb`, '--destination-config', destConfig]);
+      const db = ws.path('by-command.duckdb');
+      writeFileSync(ws.path('dest.json'), JSON.stringify({ destination_path: db }));
+      const args = ['--destination-command', `${process.execPath} ${CLI} destination duckdb`, '--destination-config', ws.path('dest.json')];
+      const first = await syncFake(ws, args);
+      expect(first.code, first.stderr).toBe(0);
+      const rows = () => duckdbQuery(db, 'SELECT (SELECT count(*) FROM conversations) AS conversations, (SELECT count(*) FROM articles) AS articles');
+      const before = await rows();
+      expect(before).toEqual([{ conversations: '30', articles: '30' }]);
+
+      // The source hangs before it says anything of any stream: the destination has nothing but an
+      // end of input when ada-sync dies, which must not pass for every stream being complete.
+      const signal = ws.path('hung');
+      ws.setConfig({ partial_record_then_hang: true, signal_file: signal });
+      const sync = spawn(process.execPath, [CLI, 'run', '--config', ws.configPath, '--quiet', '--source-command', FAKE_SOURCE_COMMAND, ...args], {
+        cwd: ws.dir,
+        detached: true,
+        stdio: 'ignore',
+        env: { ...process.env, TMPDIR: ws.dir },
+      });
       // The source and the destination's write.
-      expect(await killGroupWhen(sync, connected, 2)).toEqual([]);
+      expect(await killGroupWhen(sync, fileAppears(signal), 2)).toEqual([]);
+      expect(await rows()).toEqual(before);
     } finally {
-      silent.close();
+      ws.cleanup();
     }
   });
 });

@@ -20,4 +20,4 @@ export { PagePositionCursor, parsePagePosition, FULL_REFRESH_COMPLETE, type List
 export { BoundarySet } from './read/boundary.js';
 export { windowedStream, listStream, type WindowedStreamSpec, type ListStreamSpec, type WindowRange, type RequestStats } from './read/stream.js';
 export { nodeFlagsOf } from './node-flags.js';
-export { watchParent } from './lifeline.js';
+export { isAlive, watchParent, type ParentWatch } from './lifeline.js';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type MessageWriter } from './output.js';
 import { describeRequestsInFlight } from './http/in-flight.js';
 
@@ -24,16 +25,42 @@ export function holdLifeline(out: MessageWriter, onGone: () => void): () => void
   return () => clearInterval(timer);
 }
 
+export interface ParentWatch {
+  /** Whether the caller is gone now (for a program that must not act on the word of a caller that died). */
+  gone(): boolean;
+  stop(): void;
+}
+
 /**
- * Calls `onGone` when the process that started this one is gone (even by SIGKILL): the process
- * is then left to a new parent, which shows as a changed ppid. For programs that only read stdin
- * (a destination) and so never write into a closed pipe to notice.
+ * Calls `onGone` when the process that started this one is gone (even by SIGKILL): the process is
+ * then left to a new parent, which shows as a changed ppid. For programs that only read stdin (a
+ * destination) and so never write into a closed pipe to notice. `caller`, when known, is watched
+ * too: a caller that started us through a shell (which lives on) or that died before this call
+ * (when the ppid had already changed) shows only as a process that has ended.
  */
-export function watchParent(onGone: () => void): () => void {
+export function watchParent(onGone: () => void, caller?: number): ParentWatch {
   const parent = process.ppid;
+  const gone = () => process.ppid !== parent || (caller !== undefined && !isAlive(caller));
   const timer = setInterval(() => {
-    if (process.ppid !== parent) onGone();
+    if (gone()) onGone();
   }, CHECK_EVERY_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return { gone, stop: () => clearInterval(timer) };
+}
+
+/** Whether a process is running: one that ended but was not yet reaped by its parent (a zombie) is not. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return true; // no /proc (not Linux): kill() is all there is to go by
+  }
+  // "pid (name) state ...": the name may hold spaces and parentheses, the state follows the last one.
+  return stat[stat.lastIndexOf(')') + 2] !== 'Z';
 }

@@ -7,10 +7,11 @@ import type {
   ConfiguredAirbyteCatalog,
   ConnectorSpecification,
 } from '@ada-airbyte/core';
-import { watchParent } from '@ada-airbyte/core';
+import { type ParentWatch, watchParent } from '@ada-airbyte/core';
 import { z } from 'zod';
 import { UsageError, errorSentence } from '../errors.js';
 import { parseLine, serializeMessage } from '../messages.js';
+import { CALLER_PID_ENV } from '../source-process.js';
 import { type DestinationKind, createDestination, parseDestinationUri } from './index.js';
 import type { Destination } from './types.js';
 
@@ -131,6 +132,25 @@ async function check(kind: DestinationKind, configPath: string): Promise<number>
 }
 
 async function write(kind: DestinationKind, configPath: string, catalogPath: string): Promise<number> {
+  // Whoever feeds stdin may die without a word (SIGKILL of its process group): stop then, as a source
+  // does, leaving uncommitted work to the next sync instead of running on for nobody. Watched from the
+  // start, as the caller may die while we load.
+  const caller = callerPid();
+  const watch = watchParent(() => process.exit(1), caller);
+  try {
+    return await writeInput(kind, configPath, catalogPath, caller, watch);
+  } finally {
+    watch.stop();
+  }
+}
+
+/** The ada-sync that runs us, if it is one: it says how every stream ended before it closes our input. */
+function callerPid(): number | undefined {
+  const pid = Number(process.env[CALLER_PID_ENV]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function writeInput(kind: DestinationKind, configPath: string, catalogPath: string, caller: number | undefined, watch: ParentWatch): Promise<number> {
   let uri: string;
   try {
     uri = destinationUri(kind, await readJson(configPath, 'config file'));
@@ -145,9 +165,6 @@ async function write(kind: DestinationKind, configPath: string, catalogPath: str
   if (!valid.valid) throw new UsageError(`the catalog ${catalogPath} is not a ConfiguredAirbyteCatalog: ${valid.errors[0]}`);
 
   const destination = await createDestination(parseDestinationUri(uri));
-  // Whoever feeds stdin may die without closing it cleanly (SIGKILL of its process group): stop then,
-  // as a source does, leaving uncommitted work to the next sync instead of running on for nobody.
-  const stopWatching = watchParent(() => process.exit(1));
   try {
     await destination.connect();
     await destination.open(catalog, { onStateCommitted: (state: AirbyteStateMessage) => emit({ type: 'STATE', state }) });
@@ -172,9 +189,12 @@ async function write(kind: DestinationKind, configPath: string, catalogPath: str
         statuses.set(message.trace.stream_status.stream_descriptor.name, message.trace.stream_status.status);
       }
     }
-    // Without stream statuses (older platforms) the end of input means every stream is complete.
+    // The end of input from a caller that died is no word on how any stream ended.
+    if (watch.gone()) process.exit(1);
+    // Without stream statuses (older platforms) the end of input means every stream is complete; not
+    // from ada-sync, which always sends them, so that input cut short completes nothing.
     const names = catalog.streams.map((s) => s.stream.name);
-    const completed = new Set(statuses.size === 0 ? names : names.filter((n) => statuses.get(n) === 'COMPLETE'));
+    const completed = new Set(statuses.size === 0 && caller === undefined ? names : names.filter((n) => statuses.get(n) === 'COMPLETE'));
     const results = await destination.close({ completedStreams: completed });
     emitLog(
       'INFO',
@@ -182,7 +202,6 @@ async function write(kind: DestinationKind, configPath: string, catalogPath: str
     );
     return 0;
   } finally {
-    stopWatching();
     await destination.dispose();
   }
 }

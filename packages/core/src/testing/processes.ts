@@ -1,14 +1,7 @@
 import { execFileSync } from 'node:child_process';
 
-/** Whether a process is still running (signal 0 probes without touching it). */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether a process is still running (a zombie, ended but not reaped, is not). */
+export { isAlive as isRunning } from '../lifeline.js';
 
 /** The pids of a process's children, from ps (empty when it has none, or is gone). */
 export function childPids(pid: number): number[] {
