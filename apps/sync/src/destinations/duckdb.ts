@@ -8,7 +8,7 @@ import { DestinationError } from '../errors.js';
 import { removeStaleTempDirs, tempPrefix } from '../temp-dirs.js';
 import { type Cell, type ColumnType, NO_CHANGES, type Row } from '../schema-columns.js';
 import type { CommitPolicy } from './checkpoints.js';
-import { loadSql, quote, recordLineColumns } from './duckdb-load-sql.js';
+import { loadSql, quote, recordLineColumns, sqlString } from './duckdb-load-sql.js';
 import type { LineBatch } from './line-batch.js';
 import type { RecordLine } from './types.js';
 import { type PhysicalColumn, type PhysicalKind, type SqlDriver, type SqlParam, SqlDestination } from './sql.js';
@@ -180,6 +180,7 @@ class DuckDBDriver implements SqlDriver {
   private batches = 0;
   /** Per staging layout: the seq field's key where record lines can be read with it, else undefined. */
   private readonly seqKeys = new WeakMap<readonly PhysicalColumn[], string | undefined>();
+  private readonly memoryLimit = duckdbSettings().memory_limit;
 
   constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
     this.instance = instance;
@@ -282,6 +283,23 @@ class DuckDBDriver implements SqlDriver {
     return [`DROP TABLE IF EXISTS ${quote(finalTable)}`, `ALTER TABLE ${quote(tmpTable)} RENAME TO ${quote(finalTable)}`];
   }
 
+  /**
+   * DuckDB keeps the blocks a commit wrote in memory until its memory limit pushes them out, so a
+   * sync's memory grew with the table, up to that limit. A sync does not read them again (a commit
+   * reloads the one row group it appends to): a limit lowered for a moment evicts them. That costs
+   * nothing for blocks in the file already; the few others (staged rows past the last state, rows a
+   * small commit left to the WAL) are written to the temp directory.
+   */
+  async afterCommit(): Promise<void> {
+    try {
+      await this.connection.run(`SET memory_limit = '1MB'`);
+    } catch {
+      // DuckDB refuses a limit below blocks still in use; there are none between commits, and the
+      // limit is put back either way.
+    }
+    await this.connection.run(`SET memory_limit = ${sqlString(this.memoryLimit)}`);
+  }
+
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
@@ -300,7 +318,7 @@ const DEFAULT_MEMORY_LIMIT = '128MB';
  * DuckDB's own threads: one core is left to the source, which runs beside us the whole sync; more
  * threads than cores left only add switching. ADA_SYNC_DUCKDB_THREADS overrides it.
  */
-function duckdbSettings(): Record<string, string> {
+function duckdbSettings(): { threads: string; memory_limit: string } {
   const wanted = Number(process.env.ADA_SYNC_DUCKDB_THREADS);
   const threads = Number.isInteger(wanted) && wanted > 0 ? wanted : Math.max(1, availableParallelism() - 1);
   return { threads: String(threads), memory_limit: process.env.ADA_SYNC_DUCKDB_MEMORY || DEFAULT_MEMORY_LIMIT };

@@ -1,43 +1,24 @@
 /**
- * The keys a direct load has seen, kept as 52-bit fingerprints in an open-addressing table of
- * doubles: no object per key for the garbage collector to keep and move (a Set of 250,000 key
- * strings cost a tenth of ada-sync's main thread). Two different keys may share a fingerprint, for
- * a million keys about one chance in ten thousand: that reads as a repeated key, which only ends
- * the direct load early (see SqlDestination), never loses or doubles a row.
+ * The keys a direct load has seen, and how many, in SeenKeys' fixed 4 MiB (taken at the first key):
+ * no object per key for the garbage collector to keep and move (a Set of 250,000 key strings cost a
+ * tenth of ada-sync's main thread), and no memory that grows with the keys (a table of 52-bit
+ * fingerprints took 16 MB at a million). A new key taken for one seen before, for a million keys
+ * about one chance in a hundred and far less below that, only ends the direct load early (see
+ * SqlDestination), never loses or doubles a row.
  */
 export class KeyFingerprints {
-  /** 0 marks a free slot; fingerprints are at least 1. */
-  private slots = new Float64Array(1 << 16);
+  private seen: SeenKeys | undefined;
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  /** Adds the key; false when it (or a key with the same fingerprint) was there already. */
+  /** Adds the key; false when it (or, rarely, another key) was added before. */
   add(key: string): boolean {
-    const { low, high } = hashes(key);
-    const fingerprint = high * 2 ** 32 + low + 1;
-    let mask = this.slots.length - 1;
-    for (let i = low & mask; ; i = (i + 1) & mask) {
-      const slot = this.slots[i]!;
-      if (slot === fingerprint) return false;
-      if (slot === 0) {
-        this.slots[i] = fingerprint;
-        break;
-      }
-    }
-    if (++this.count * 2 > this.slots.length) {
-      const old = this.slots;
-      this.slots = new Float64Array(old.length * 2);
-      mask = this.slots.length - 1;
-      for (const f of old) {
-        if (f === 0) continue;
-        let i = ((f - 1) % 2 ** 32) & mask;
-        while (this.slots[i] !== 0) i = (i + 1) & mask;
-        this.slots[i] = f;
-      }
-    }
+    this.seen ??= new SeenKeys();
+    if (!this.seen.add(key)) return false;
+    this.count++;
     return true;
   }
 }
@@ -45,8 +26,7 @@ export class KeyFingerprints {
 /**
  * Keys seen, as a Bloom filter of a fixed 4 MiB: "new" is certain, "seen" may be wrong, about once in
  * ten million keys up to a million of them and more often past that (at ten million, soon). A wrong
- * "seen" only sends a JSONL file through the exact de-duplication. Unlike KeyFingerprints, its memory
- * does not grow with the keys.
+ * "seen" only sends a JSONL file through the exact de-duplication. Its memory does not grow with the keys.
  */
 export class SeenKeys {
   private readonly bits = new Uint32Array(SEEN_BITS / 32);

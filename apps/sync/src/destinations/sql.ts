@@ -104,6 +104,8 @@ export interface SqlDriver {
   lockHolders?(tables: readonly string[]): Promise<{ table: string; session: string }[]>;
   /** SQL that replaces `finalTable` by `tmpTable`, inside the caller's transaction. */
   swapSql(tmpTable: string, finalTable: string, keyColumns: readonly string[]): string[];
+  /** After each commit: lets go of what the database keeps only in case it is read again. */
+  afterCommit?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -116,7 +118,7 @@ const FLUSH_BYTES = 16 * 1024 * 1024;
 /** Rows, and bytes, a direct load holds back while no state covers them, before it gives up (see StreamTarget.direct). */
 const UNCOVERED_ROWS = 4 * FLUSH_ROWS;
 const UNCOVERED_BYTES = 4 * FLUSH_BYTES;
-/** Keys a direct load remembers before it gives up (their fingerprints take 16 MB then). */
+/** Keys a direct load remembers before it gives up: past that, KeyFingerprints soon takes new keys for seen ones. */
 const DIRECT_KEYS = 1_000_000;
 
 interface StreamTarget {
@@ -470,11 +472,18 @@ export class SqlDestination implements Destination {
 
   async state(state: AirbyteStateMessage): Promise<void> {
     this.pending.add(state, this.seq);
-    for (const name of this.coveredStreams(stateKey(state))) {
-      const target = this.streams.get(name)!;
-      target.coveredUpTo = Math.max(target.coveredUpTo, this.seq);
+    const covered = this.coveredStreams(stateKey(state)).map((name) => this.streams.get(name)!);
+    for (const target of covered) target.coveredUpTo = Math.max(target.coveredUpTo, this.seq);
+    if (this.policy.due()) {
+      await this.commit(new Set());
+      return;
     }
-    if (this.policy.due()) await this.commit(new Set());
+    // A source that checkpoints every page sends the page's state just after its last record, whose
+    // flush found nothing covered and held the batch back: loaded now, instead of split off from the
+    // next batch's rows (a copy of them) and held in a buffer twice the size.
+    for (const target of covered) {
+      if (target.direct && (target.buffer.rows >= FLUSH_ROWS || target.buffer.byteLength >= FLUSH_BYTES)) await this.flush(target);
+    }
   }
 
   async close(outcome: CloseOutcome): Promise<StreamResult[]> {
@@ -661,6 +670,7 @@ export class SqlDestination implements Destination {
     }
     this.policy.committed();
     for (const state of echo) this.onStateCommitted?.(state);
+    if (d.afterCommit) await this.guard('could not free memory after a commit', () => d.afterCommit!());
   }
 
   /** Runs `work` in the transaction (begun already by a direct load, or here), committed at its end. */
