@@ -73,6 +73,19 @@ describe('Pacer', () => {
     expect(grants[0]!.at).toBeLessThanOrEqual(1000 + 100);
   });
 
+  it('leaves a wider margin after a request still on its way than after one whose answer placed it', async () => {
+    const p = pacer({ perSecond: 10 });
+    const unanswered = await Promise.all(Array.from({ length: 10 }, () => p.acquire('a')));
+    expect(unanswered).toHaveLength(10);
+    const [afterUnanswered] = await grantTimes(p, ['a']);
+    const q = pacer({ perSecond: 10 });
+    const start = Date.now() - T0;
+    for (const slot of await Promise.all(Array.from({ length: 10 }, () => q.acquire('a')))) slot.answered(start + T0, start + T0 + 300);
+    const [afterAnswered] = await grantTimes(q, ['a']);
+    expect(afterUnanswered!.at).toBe(1025);
+    expect(afterAnswered!.at - start).toBe(1010);
+  });
+
   it('leaves to another client what the server says it spent, and takes the budget back once it stops', async () => {
     const p = pacer({ perSecond: 10, perSecondScope: 'all' });
     // Our first request: the server had counted 5 others in its second, and says 4 are left.

@@ -22,8 +22,12 @@ describe('a budget shared with another client of the same Ada', () => {
       const stats = await mock.stats();
       expect(stats.byEndpoint.messages).toBeGreaterThan(30);
       expect(stats.status['429'] ?? 0).toBe(0);
-      expect(stats.otherClient!.admitted).toBeGreaterThan(0);
-      expect(stats.otherClient!.refused).toBe(0);
+      // The other client keeps its share. Not every request of it, always: our first requests go out
+      // before any answer has told us of it, and at a window's edge its count and ours are seen a
+      // moment apart; a few in a hundred is what another polite client would also cost it.
+      const other = stats.otherClient!;
+      expect(other.admitted).toBeGreaterThan(30);
+      expect(other.refused).toBeLessThanOrEqual(Math.ceil((other.admitted + other.refused) * 0.05));
     } finally {
       await mock.close();
     }

@@ -85,10 +85,17 @@ export class SlidingWindow {
   private share: number;
   private shrunkAt = -Infinity;
 
+  /**
+   * `marginMs` is added to a window's end when the count that ends it is only known by its send
+   * time, or when others spend the window too (a request of theirs waits for the room we leave, and
+   * jitter would give it to us); `answeredMarginMs` where it was answered, which placed it
+   * (Stamp.at) within the jitter of the server's own times rather than of the way there.
+   */
   constructor(
     limit: number,
     readonly windowMs: number,
     private readonly marginMs: number,
+    private readonly answeredMarginMs = marginMs,
   ) {
     // A fractional limit such as 0.5/s means one request every 2 s.
     this.limit = Math.max(1, Math.floor(limit));
@@ -137,9 +144,11 @@ export class SlidingWindow {
     if (allowed <= 0) return Math.max(now, Math.min(...this.others.map((o) => o.at)) + this.windowMs);
     if (this.stamps.length < allowed) return now;
     if (this.limit > EXACT_UP_TO) return Math.max(now, this.stamps[this.head]!.sent + this.windowMs + this.marginMs);
+    const alone = this.serverLimit === undefined || this.othersDemand() === 0;
     // The allowed-th latest count, the stamps' estimates having moved since they were recorded.
-    const times = this.stamps.map((s) => s.at(quickMs)).sort((a, b) => b - a);
-    return Math.max(now, times[allowed - 1]! + this.windowMs + this.marginMs);
+    const counted = this.stamps.map((s) => ({ at: s.at(quickMs), answered: !Number.isNaN(s.answered) })).sort((a, b) => b.at - a.at);
+    const ending = counted[allowed - 1]!;
+    return Math.max(now, ending.at + this.windowMs + (ending.answered && alone ? this.answeredMarginMs : this.marginMs));
   }
 
   record(stamp: Stamp): void {

@@ -118,7 +118,10 @@ export async function readPartitions<R, P>(
       wake();
       await sink.pageDone();
       const took = performance.now() - arrived;
+      const firstPage = pace.pageMs === undefined;
       pace.pageMs = pace.pageMs === undefined ? took : pace.pageMs + 0.2 * (took - pace.pageMs);
+      // The first page's time may raise the target: idle workers woken before it was known slept on.
+      if (firstPage) wake();
       if (done || page.next === undefined) return;
       link = opened.progress.narrowed && fetcher.narrow ? fetcher.narrow(page.next, opened.partition) : page.next;
     }
