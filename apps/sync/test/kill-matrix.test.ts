@@ -15,7 +15,7 @@ import {
   collect,
   duckdbQuery,
   pgQuery,
-  postgresAvailable,
+  postgresUnavailable,
   postgresUri,
   startCli,
   uniqueSchema,
@@ -258,8 +258,7 @@ let mock: MockAda;
 /** Requests of one whole read of the mock by source-ada alone, to spread kill points over both streams. */
 let requestsPerSync = 0;
 const dirs: string[] = [];
-const pgUnavailable = await postgresAvailable();
-if (pgUnavailable) console.warn(`skipping the PostgreSQL kill matrix: ${pgUnavailable}`);
+const pgUnavailable = await postgresUnavailable('PostgreSQL kill matrix');
 
 beforeAll(async () => {
   // ~2,500 conversations and ~3,750 messages over 150 days: three 60-day windows read concurrently,

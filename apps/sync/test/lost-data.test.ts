@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Workspace, duckdbQuery, ids, makeWorld, pgQuery, postgresAvailable, postgresUri, syncFake, uniqueSchema } from './helpers.js';
+import { Workspace, duckdbQuery, ids, makeWorld, pgQuery, postgresUnavailable, postgresUri, syncFake, uniqueSchema } from './helpers.js';
 
 /*
  * The stored state says what the destination holds. When a stream's table or file went missing, or
@@ -10,8 +10,7 @@ import { Workspace, duckdbQuery, ids, makeWorld, pgQuery, postgresAvailable, pos
  * that are not there any more.
  */
 
-const pgUnavailable = await postgresAvailable();
-if (pgUnavailable) console.warn(`skipping the PostgreSQL lost-data tests: ${pgUnavailable}`);
+const pgUnavailable = await postgresUnavailable('PostgreSQL lost-data tests');
 
 const workspaces: Workspace[] = [];
 const schemas: string[] = [];

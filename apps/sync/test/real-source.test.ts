@@ -92,4 +92,36 @@ describe('with source-ada and mock-ada', () => {
       ]);
     });
   });
+
+  describe('with a config field source-ada does not know', () => {
+    let mock: MockAda;
+    beforeAll(async () => {
+      // The data ends before the sync starts, so one sync reads all of it.
+      mock = await startMockAda({ seed: 5, conversations: 40, messagesPerConversation: 2, historyDays: 5, rateLimits: false, dataUntil: Date.now() - 2000 });
+    });
+    afterAll(async () => {
+      await mock?.close();
+    });
+
+    it('shows the warning naming the mistyped field and the one it probably meant, and the sync still succeeds', async () => {
+      const config = join(dir, 'mistyped.json');
+      writeFileSync(
+        config,
+        JSON.stringify({ api_key: mock.apiKey, handle: 'acme', base_url: mock.url, start_date: new Date(Date.now() - 10 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+          pagesize: 500,
+        }),
+      );
+      const db = join(dir, 'mistyped.duckdb');
+      const result = await runCli(['run', '--config', config, '--destination', `duckdb:${db}`], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`Sync into duckdb:${db} finished`);
+      const warnings = result.stderr.split('\n').filter((line) => line.includes('"pagesize"'));
+      expect(warnings.length, result.stderr).toBeGreaterThan(0);
+      for (const line of warnings) {
+        expect(line).toBe('source warn: The config field "pagesize" is not one source-ada knows and is ignored (did you mean "page_size"?).');
+      }
+      const conversations = await duckdbQuery(db, 'SELECT _id FROM conversations');
+      expect(conversations.map((r) => String(r._id)).sort()).toEqual([...mock.ids('conversations')].sort());
+    });
+  });
 });

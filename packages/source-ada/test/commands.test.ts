@@ -1,9 +1,8 @@
-import { createServer } from 'node:net';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConnector } from '@ada-airbyte/core/testing';
 import type { MockAda } from '@ada-airbyte/mock-ada';
-import { BIN, command, expectValidProtocol, mockConfig, startMock } from './helpers.js';
+import { BIN, closedPort, command, expectValidProtocol, mockConfig, startMock } from './helpers.js';
 
 let mock: MockAda;
 beforeAll(async () => {
@@ -190,13 +189,3 @@ describe('discover', () => {
     expect(errors[0]!.trace!.error!.failure_type).toBe('config_error');
   });
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

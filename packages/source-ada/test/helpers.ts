@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,18 @@ export type StreamName = (typeof STREAMS)[number];
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'source-ada-test-'));
+}
+
+/** A local port nothing listens on: bound, noted and closed again, so a connection to it is refused. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export function writeJson(dir: string, name: string, value: unknown): string {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastStates, statesOf, tracesOf, type ConnectorRun } from '@ada-airbyte/core/testing';
 import type { MockAda } from '@ada-airbyte/mock-ada';
-import { catalog, command, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName, startMock } from './helpers.js';
+import { catalog, closedPort, command, expectValidProtocol, idsOf, mockConfig, read, sorted, STREAMS, type StreamName, startMock } from './helpers.js';
 
 let mock: MockAda;
 beforeAll(async () => {
@@ -115,6 +115,52 @@ describe('faults', () => {
     expect(error!.error!.failure_type).toBe('config_error');
     expect(error!.error!.message).toMatch(/HTTP 401.*api_key/);
     expect(run.lines.join('\n')).not.toContain('revoked-key-0000');
+  });
+});
+
+describe('a dead host', () => {
+  it('read against a closed port: WARNs that it retries and for how long, gives up after 2 retries with a transient_error naming the host, never shows the key', async () => {
+    const port = await closedPort();
+    const host = `127.0.0.1:${port}`;
+    const key = 'sk-live-DEADHOST-4c2b1a';
+    // A budget of 8 retries would keep a dead host going for about 3 minutes; a refused connection gets 2.
+    const run = await read({ config: mockConfig({ apiKey: key, url: `http://${host}` }, { max_retries: 8 }), debug: true });
+    expectValidProtocol(run);
+    expect(run.signal).toBeNull();
+    expect(run.code).not.toBe(0);
+
+    const logs = run.messages.filter((m) => m.type === 'LOG').map((m) => m.log!);
+    const retries = logs.filter((l) => l.message.startsWith('Retrying GET '));
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.every((l) => l.level === 'WARN')).toBe(true);
+    // Every request the read made was retried twice, not 8 times: attempts 2 and 3 of 3, the first
+    // saying how much longer it keeps trying, the last that it is the last.
+    const urls = new Set<string>();
+    const said = retries.map((l) =>
+      l.message.replace(/^Retrying GET (\S+) /, (_, url: string) => {
+        urls.add(url);
+        return '';
+      }),
+    );
+    expect([...urls].every((url) => url.startsWith(`http://${host}/`))).toBe(true);
+    const first = '(attempt 2 of 3) after ECONNREFUSED; it keeps trying for up to 2 s more.';
+    const lastTry = '(attempt 3 of 3) after ECONNREFUSED.';
+    expect(new Set(said)).toEqual(new Set([first, lastTry]));
+    expect(said.filter((m) => m === first).length).toBe(said.filter((m) => m === lastTry).length);
+
+    const last = run.messages.at(-1)!;
+    expect(last.type).toBe('TRACE');
+    expect(last.trace!.type).toBe('ERROR');
+    const errors = tracesOf(run, 'ERROR').map((t) => t.error!);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      // Nothing listens there now; Ada (or a proxy) restarting comes back, so the platform may retry the sync.
+      expect(error.failure_type).toBe('transient_error');
+      expect(error.message).toBe(`Cannot connect to ${host} (ECONNREFUSED); check base_url http://${host}, or try again if Ada is down.`);
+    }
+
+    // With --debug, the most the connector ever prints.
+    expect(run.lines.join('\n') + run.stderr).not.toContain(key);
   });
 });
 
