@@ -9,6 +9,7 @@ import type {
 } from './generated/protocol.js';
 import { type ConnectorError } from './errors.js';
 import { filterSecrets } from './secrets.js';
+import { heldBytes, type HeldBytes } from './held-bytes.js';
 
 export type LogLevel = AirbyteLogMessage['level'];
 
@@ -50,11 +51,13 @@ export class MessageWriter {
    * `reuseChunks`: whether `out` is done with a chunk once its write callback fires, so the memory
    * can take the next lines. True of stdout (a pipe, file or terminal); not of every stream (a
    * PassThrough keeps the chunk until it is read), hence off for any other stream by default.
+   * `held`: the budget that counts what waits for `out` to take it (stdout's is the process's).
    */
   constructor(
     private readonly out: NodeJS.WritableStream = process.stdout,
     readonly debugEnabled = false,
     private readonly reuseChunks = out === process.stdout,
+    private readonly held: HeldBytes | undefined = out === process.stdout ? heldBytes : undefined,
   ) {}
 
   record(stream: string, data: unknown, emittedAt: number): void {
@@ -162,8 +165,10 @@ export class MessageWriter {
     this.lastWrite = Date.now();
     this.chunk = undefined;
     this.used = 0;
+    this.held?.outputQueued(chunk.length);
     const written = new Promise<void>((resolve, reject) =>
       this.out.write(chunk, (err) => {
+        this.held?.outputWritten(chunk.length);
         if (err) return reject(err);
         if (this.reuseChunks && whole.length === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(whole);
         resolve();

@@ -1,9 +1,12 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Got, RequestError, Response } from 'got';
 import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import { formatDuration } from '../time.js';
 import { type Pacer, type Slot } from './pacer.js';
 import { trackRequest, type InFlightRequest } from './in-flight.js';
 import { type ServerClock } from './server-clock.js';
+import { holdResponse } from './body-hold.js';
+import { heldBytes, type HeldBytes, type Reservation } from '../held-bytes.js';
 import { isRetryable, retryBudgetMs, retryDelayMs, retryLimit, type RetryableFailure } from './retry-policy.js';
 
 export interface HttpLogger {
@@ -27,6 +30,8 @@ export interface HttpClientOptions {
   describeUnreachable(host: string, code: string): ConnectorError;
   /** Learns the server's time from every response, errors included. */
   clock?: ServerClock;
+  /** The budget of bytes held between the network and stdout (default: the process's). */
+  held?: HeldBytes;
 }
 
 export interface JsonResponse<T> {
@@ -49,6 +54,10 @@ export interface Pace {
 interface Attempt {
   slot?: Slot;
   tracked: InFlightRequest;
+  /** When the latest attempt's headers arrived: its body may then wait for room before got sees it. */
+  answeredAt?: number;
+  /** The room the latest attempt's body holds, until its page is out or the attempt is given up. */
+  room?: Reservation;
 }
 
 interface RequestContext extends Record<string, unknown> {
@@ -75,6 +84,8 @@ async function loadGot(): Promise<GotModule> {
  */
 export class HttpClient {
   private client: Promise<Got> | undefined;
+  /** The largest body read so far: what a body of unknown length is taken to need. */
+  private largestBody = 0;
 
   constructor(private readonly opts: HttpClientOptions) {}
 
@@ -121,8 +132,8 @@ export class HttpClient {
           (response) => {
             const ctx = response.request.options.context as RequestContext;
             opts.clock?.observe(response.headers.date, Date.now());
-            const { upload, response: answered } = response.timings;
-            if (upload !== undefined) ctx.attempt.slot?.answered(upload, answered ?? Date.now());
+            const { upload } = response.timings;
+            if (upload !== undefined) ctx.attempt.slot?.answered(upload, ctx.attempt.answeredAt ?? response.timings.response ?? Date.now());
             opts.log.debug(
               `GET ${response.requestUrl.toString()} -> ${response.statusCode} in ${Date.now() - (ctx.startedAt ?? Date.now())} ms`,
             );
@@ -143,7 +154,8 @@ export class HttpClient {
             const attempt = (retryCount ?? 0) + 1;
             const limit = retryLimit(failure, opts.maxRetries);
             const why = error instanceof HTTPError ? `HTTP ${failure.status}` : (failure.code ?? error.name);
-            const tracked = (error.options.context as RequestContext).attempt.tracked;
+            const { tracked, room } = (error.options.context as RequestContext).attempt;
+            room?.release();
             tracked.attempt = attempt;
             tracked.retryingAfter = why;
             const left = retryBudgetMs(attempt, limit, backoff);
@@ -160,21 +172,42 @@ export class HttpClient {
   async getJson<T>(url: string, pace: Pace): Promise<JsonResponse<T>> {
     const started = Date.now();
     const tracking = trackRequest(url);
+    const attempt: Attempt = { tracked: tracking.request };
     try {
       const client = await this.got();
-      const attempt: Attempt = { tracked: tracking.request };
       const request = client.get<T>(url, { context: { pace, attempt } });
       // The rate windows count arrivals: a request still in flight when the pacer next decides must
       // already count from when it left, not from when it was granted (a new connection, a busy
       // process can part the two by more than the pacer's margin).
-      request.on('request', (sent) => sent.once('finish', () => attempt.slot?.sentAt(Date.now())));
+      request.on('request', (sent: ClientRequest) => {
+        sent.once('finish', () => attempt.slot?.sentAt(Date.now()));
+        holdResponse(sent, (response) => this.roomFor(response, attempt));
+      });
       const response: Response<T> = await request;
+      this.largestBody = Math.max(this.largestBody, response.rawBody?.length ?? 0);
       return { body: response.body, status: response.statusCode, url: response.url, durationMs: Date.now() - started };
     } catch (error) {
       throw this.translate(error, url);
     } finally {
       tracking.done();
+      // The caller emits the page's records before anything scheduled now runs: by then its bytes
+      // are held as output, and the next body may take the room it leaves.
+      const room = attempt.room;
+      if (room) setImmediate(room.release);
     }
+  }
+
+  /** Waits until the budget has room for this response's body; see HeldBytes. */
+  private roomFor(response: IncomingMessage, attempt: Attempt): Promise<void> {
+    attempt.answeredAt = Date.now();
+    attempt.room?.release();
+    const length = Number(response.headers['content-length']);
+    // A compressed body's length says little of the text it inflates to.
+    const known = Number.isFinite(length) && length > 0 && response.headers['content-encoding'] === undefined;
+    // Never so long that got's response timeout, which runs meanwhile, sends the request again.
+    const maxWaitMs = Math.min(30_000, (this.opts.timeoutMs ?? 120_000) / 2);
+    attempt.room = (this.opts.held ?? heldBytes).reserve(known ? length : Math.max(this.largestBody, 1024 * 1024), maxWaitMs);
+    return attempt.room.granted;
   }
 
   private translate(error: unknown, url: string): ConnectorError {

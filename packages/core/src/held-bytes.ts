@@ -1,0 +1,104 @@
+/**
+ * The bytes a read holds between the network and its reader: response bodies being read and parsed,
+ * and output handed to stdout that its reader has not taken yet. A body is read only when there is
+ * room for it, so that more requests in flight never means more pages in memory: the rest wait in
+ * their sockets (TCP pushes back on the server) until the pages before them are out.
+ */
+export class HeldBytes {
+  private bodies = 0;
+  private output = 0;
+  private readonly waiting: Array<{ bytes: number; admit(): void }> = [];
+
+  /**
+   * `limit`: the bytes held before a body must wait. A body larger than the limit is read alone,
+   * once nothing else is held. `maxWaitMs`: a body waits no longer than this (a stalled reader of
+   * stdout must not make a request time out and be sent again), then is read regardless.
+   */
+  constructor(
+    readonly limit: number,
+    private readonly maxWaitMs = 30_000,
+  ) {}
+
+  /** Output of `bytes` handed to the stream; `written` once the stream has taken it. */
+  outputQueued(bytes: number): void {
+    this.output += bytes;
+  }
+
+  outputWritten(bytes: number): void {
+    this.output -= bytes;
+    this.admitWaiting();
+  }
+
+  /** What is held now, for a log line and tests. */
+  held(): { bodies: number; output: number; waiting: number } {
+    return { bodies: this.bodies, output: this.output, waiting: this.waiting.length };
+  }
+
+  /**
+   * Room for a body of `bytes` (its Content-Length, or an estimate), granted after `maxWaitMs` at
+   * the latest. The reservation lasts until `release` (idempotent), which also gives up one still
+   * waiting.
+   */
+  reserve(bytes: number, maxWaitMs = this.maxWaitMs): Reservation {
+    let state: 'waiting' | 'granted' | 'done' = 'waiting';
+    let timer: NodeJS.Timeout | undefined;
+    let resolveGranted!: () => void;
+    const granted = new Promise<void>((resolve) => (resolveGranted = resolve));
+    const entry = {
+      bytes,
+      admit: (): void => {
+        if (state !== 'waiting') return;
+        state = 'granted';
+        if (timer) clearTimeout(timer);
+        this.bodies += bytes;
+        resolveGranted();
+      },
+    };
+    const release = (): void => {
+      if (state === 'granted') {
+        this.bodies -= bytes;
+        state = 'done';
+        this.admitWaiting();
+      } else if (state === 'waiting') {
+        state = 'done';
+        if (timer) clearTimeout(timer);
+        this.waiting.splice(this.waiting.indexOf(entry), 1);
+        resolveGranted();
+      }
+    };
+    if (this.waiting.length === 0 && this.fits(bytes)) entry.admit();
+    else {
+      this.waiting.push(entry);
+      timer = setTimeout(() => {
+        const at = this.waiting.indexOf(entry);
+        if (at >= 0) this.waiting.splice(at, 1);
+        entry.admit();
+      }, maxWaitMs);
+      timer.unref();
+    }
+    return { granted, release };
+  }
+
+  private fits(bytes: number): boolean {
+    const held = this.bodies + Math.max(0, this.output);
+    return held === 0 || held + bytes <= this.limit;
+  }
+
+  /** In order of arrival: a large body is not overtaken for ever by small ones. */
+  private admitWaiting(): void {
+    while (this.waiting.length > 0 && this.fits(this.waiting[0]!.bytes)) this.waiting.shift()!.admit();
+  }
+}
+
+export interface Reservation {
+  /** Resolves when the body may be read (or the reservation was given up). */
+  granted: Promise<void>;
+  release(): void;
+}
+
+/**
+ * The process's budget: stdout and every HttpClient share it. 32 MiB holds two 10,000-message pages
+ * (~5 MB each) with their output, or one 10,000-conversation page (~17 MB); smaller pages are not
+ * held back at all.
+ */
+export const heldBytes = new HeldBytes(32 * 1024 * 1024);
