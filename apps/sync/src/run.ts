@@ -183,6 +183,7 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
   const source: ConnectorCommand = options.sourceCommand ? commandFromString(options.sourceCommand) : defaultSourceCommand();
   const passLines = recordLinesTrusted(options.sourceCommand !== undefined);
 
+  const said = new Set<string>();
   const onSourceLog = (message: AirbyteMessage) => {
     if (message.type !== 'LOG' || !message.log) return;
     const { level, message: text } = message.log;
@@ -199,7 +200,9 @@ export async function runSync(options: RunOptions): Promise<RunResult> {
     if (level === 'DEBUG' || level === 'TRACE') return;
     if (level === 'INFO') info(`source: ${text}`);
     else {
-      log(`source ${level.toLowerCase()}: ${text}`);
+      // discover and read each check the config: a warning about it is said once.
+      if (!said.has(text)) log(`source ${level.toLowerCase()}: ${text}`);
+      said.add(text);
       for (const c of counters.values()) if (namesStream(text, c.stream)) c.lastWarning = text;
     }
   };
