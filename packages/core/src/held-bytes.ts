@@ -97,8 +97,9 @@ export interface Reservation {
 }
 
 /**
- * The process's budget: stdout and every HttpClient share it. 32 MiB holds two 10,000-message pages
- * (~5 MB each) with their output, or one 10,000-conversation page (~17 MB); smaller pages are not
- * held back at all.
+ * The process's budget: stdout and every HttpClient share it. 12 MiB holds a 10,000-message page
+ * (~5 MB) being read while the one before it is written out; a 10,000-conversation page (~17 MB) is
+ * read alone, once the one before it is out. Pages of 1,000 records wait only when stdout's reader
+ * falls behind.
  */
-export const heldBytes = new HeldBytes(32 * 1024 * 1024);
+export const heldBytes = new HeldBytes(12 * 1024 * 1024);
