@@ -86,6 +86,18 @@ describe('Pacer', () => {
     expect(afterAnswered!.at - start).toBe(1010);
   });
 
+  it('places the counts of a first burst by its quickest answer: the others queued at a server still warming up', async () => {
+    const p = pacer({ perSecond: 10 });
+    // One request went straight through in 300 ms.
+    (await p.acquire('a')).answered(T0, T0 + 300);
+    await vi.advanceTimersByTimeAsync(1100);
+    // Then a burst of ten that each waited 20 ms at the server before it counted them.
+    const start = Date.now() - T0;
+    for (const slot of await Promise.all(Array.from({ length: 10 }, () => p.acquire('a')))) slot.answered(start + T0, start + T0 + 320);
+    const [next] = await grantTimes(p, ['a']);
+    expect(next!.at - start).toBe(1000 + 20 + 10);
+  });
+
   it('leaves to another client what the server says it spent, and takes the budget back once it stops', async () => {
     const p = pacer({ perSecond: 10, perSecondScope: 'all' });
     // Our first request: the server had counted 5 others in its second, and says 4 are left.

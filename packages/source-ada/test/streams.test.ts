@@ -113,7 +113,8 @@ describe('pacing', () => {
       expect(run.code).toBe(0);
       for (const stream of Object.keys(ALL_STREAMS)) expectExactly(run, stream, await mock.ids(stream));
       const stats = await mock.stats();
-      expect(stats.status['429'] ?? 0).toBe(0);
+      const retried = run.messages.filter((m) => m.type === 'LOG' && m.log!.level === 'WARN').map((m) => m.log!.message);
+      expect(stats.status['429'] ?? 0, retried.join('\n')).toBe(0);
       expect(stats.status['400'] ?? 0).toBe(0);
       // Every group was asked at once, so the budgets were tested: the audit log alone needs 13 windows.
       expect(stats.byEndpoint.audit_log_events).toBeGreaterThanOrEqual(13);
