@@ -16,6 +16,14 @@ describe('with source-ada and mock-ada', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** A source-ada config file for `mock`, reading from `daysBack` days ago (to the second). */
+  function adaConfig(name: string, mock: MockAda, daysBack: number, fields: Record<string, unknown>): string {
+    const path = join(dir, name);
+    const start = new Date(Date.now() - daysBack * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    writeFileSync(path, JSON.stringify({ api_key: mock.apiKey, handle: 'acme', base_url: mock.url, start_date: start, ...fields }));
+    return path;
+  }
+
   it('runs the demo as the README gives it', async () => {
     const cwd = join(dir, 'demo');
     execFileSync('mkdir', ['-p', cwd]);
@@ -46,15 +54,7 @@ describe('with source-ada and mock-ada', () => {
     });
 
     it('reruns to every record of the mock exactly once', async () => {
-      const config = join(dir, 'ada.json');
-      writeFileSync(
-        config,
-        JSON.stringify({ api_key: mock.apiKey, handle: 'acme', base_url: mock.url, start_date: new Date(Date.now() - 25 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-          page_size: 100,
-          requests_per_second: 50,
-          requests_per_minute: 3000,
-        }),
-      );
+      const config = adaConfig('ada.json', mock, 25, { page_size: 100, requests_per_second: 50, requests_per_minute: 3000 });
       const db = join(dir, 'killed.duckdb');
       // A full read takes about 55 requests: the first kill lands in conversations, the second in messages.
       for (const killAtRequest of [8, 30]) {
@@ -104,13 +104,7 @@ describe('with source-ada and mock-ada', () => {
     });
 
     it('shows the warning naming the mistyped field and the one it probably meant, and the sync still succeeds', async () => {
-      const config = join(dir, 'mistyped.json');
-      writeFileSync(
-        config,
-        JSON.stringify({ api_key: mock.apiKey, handle: 'acme', base_url: mock.url, start_date: new Date(Date.now() - 10 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-          pagesize: 500,
-        }),
-      );
+      const config = adaConfig('mistyped.json', mock, 10, { pagesize: 500 });
       const db = join(dir, 'mistyped.duckdb');
       const result = await runCli(['run', '--config', config, '--destination', `duckdb:${db}`], { cwd: dir });
       expect(result.code, result.stderr).toBe(0);

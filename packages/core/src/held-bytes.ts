@@ -29,7 +29,7 @@ export class HeldBytes {
     this.admitWaiting();
   }
 
-  /** What is held now, for a log line and tests. */
+  /** What is held now (tests read it). */
   held(): { bodies: number; output: number; waiting: number } {
     return { bodies: this.bodies, output: this.output, waiting: this.waiting.length };
   }
@@ -54,6 +54,10 @@ export class HeldBytes {
         resolveGranted();
       },
     };
+    const leaveQueue = (): void => {
+      const at = this.waiting.indexOf(entry);
+      if (at >= 0) this.waiting.splice(at, 1);
+    };
     const release = (): void => {
       if (state === 'granted') {
         this.bodies -= bytes;
@@ -62,7 +66,7 @@ export class HeldBytes {
       } else if (state === 'waiting') {
         state = 'done';
         if (timer) clearTimeout(timer);
-        this.waiting.splice(this.waiting.indexOf(entry), 1);
+        leaveQueue();
         resolveGranted();
       }
     };
@@ -70,8 +74,7 @@ export class HeldBytes {
     else {
       this.waiting.push(entry);
       timer = setTimeout(() => {
-        const at = this.waiting.indexOf(entry);
-        if (at >= 0) this.waiting.splice(at, 1);
+        leaveQueue();
         entry.admit();
       }, maxWaitMs);
       timer.unref();
