@@ -439,19 +439,26 @@ describe('the window cursor with concurrent windows', () => {
     expect([...out.emitted].sort()).toEqual(records.map((r) => r.id).sort());
   });
 
-  it('stops emitting once a window fails, so the last checkpoint stays exact', async () => {
+  it('once a window fails, asks for no new page but keeps those in flight; the last checkpoint stays exact', async () => {
     const records = Array.from({ length: 30 }, (_, i) => rec(`id-${i}`, i));
     const s: Scenario = { records, pageSize: 2, windowMs: 5 * S, startMs: T, endMs: T + 30 * S };
     const inner = ada(s);
     let calls = 0;
+    let callsAtFailure = 0;
+    const answered: string[] = [];
     const source: PagedSource<FakeRecord> = {
       stream: 'items',
       idOf: (r) => r.id,
       cursorOf: (r) => r.ts,
       fetchPage: async (request) => {
-        if (++calls === 5) throw new SystemError('boom');
+        if (++calls === 5) {
+          callsAtFailure = calls;
+          throw new SystemError('boom');
+        }
         await new Promise((resolve) => setImmediate(resolve));
-        return inner.fetchPage(request);
+        const page = await inner.fetchPage(request);
+        answered.push(...page.records.map((r) => r.id));
+        return page;
       },
     };
     const events: string[] = [];
@@ -469,6 +476,10 @@ describe('the window cursor with concurrent windows', () => {
         pageDone: async () => undefined,
       }, { concurrency: 3 }),
     ).rejects.toThrow('boom');
+    // The other windows had requests out when the fifth failed: they were answered and kept.
+    expect(calls).toBe(callsAtFailure);
+    expect(answered.length).toBeGreaterThan(6);
+    expect([...emitted].sort()).toEqual([...new Set(answered)].sort());
     expect(emitted).toEqual(emittedAtLast);
     for (const r of records) expect(emitted.includes(r.id)).toBe(claims(lastCheckpoint!, r));
   });

@@ -40,8 +40,9 @@ interface TakenPage {
  * once as `control.target()` says. A worker that finds no partition left to start takes part of
  * one being read (when the fetcher can narrow links), so that the end of a read keeps the pace of
  * its middle. The cursor drops repeats and says what each checkpoint covers; a checkpoint goes out
- * after every page (identical ones are not repeated). One partition failing stops the others before
- * they emit more, so the last checkpoint stays exact. Resolves to the number of records emitted.
+ * after every page (identical ones are not repeated). When one partition fails, the others send no
+ * new request but take the pages they already asked for: the last checkpoint stays exact (each page is
+ * emitted whole, then checkpointed), and a spent budget is not thrown away. Resolves to the number of records emitted.
  */
 export async function readPartitions<R, P>(
   stream: string,
@@ -75,14 +76,13 @@ export async function readPartitions<R, P>(
     let link = opened.link;
     let resumed = link !== undefined;
     /**
-     * Emits a page's new records, or nothing once another partition failed. Sync and given the
-     * page directly, so that the loop never holds a page across its awaits: a page alive while the
-     * output drains outlives young-generation GCs and has to be collected by full ones.
+     * Emits a page's new records. Sync and given the page directly, so that the loop never holds a
+     * page across its awaits: a page alive while the output drains outlives young-generation GCs
+     * and has to be collected by full ones.
      */
     let arrived = 0;
-    const take = (page: Page<R>): TakenPage | undefined => {
+    const take = (page: Page<R>): TakenPage => {
       arrived = performance.now();
-      if (failure) return undefined;
       const fresh = opened.progress.fresh(page.records);
       if (fresh.length > 0) {
         sink.emit(fresh);
@@ -91,8 +91,10 @@ export async function readPartitions<R, P>(
       }
       return { fresh: fresh.length, received: page.records.length, next: page.next, requested: page.requested };
     };
-    for (;;) {
-      let page: TakenPage | undefined;
+    // Once another partition failed, no new request; a page already asked for is still taken and
+    // checkpointed (its budget is spent, and the state stays exact: each page is emitted whole).
+    while (!failure) {
+      let page: TakenPage;
       try {
         page = take(await fetcher.fetch(opened.partition, link));
       } catch (error) {
@@ -107,7 +109,6 @@ export async function readPartitions<R, P>(
         continue;
       }
       resumed = false;
-      if (!page) return;
       if (page.next !== undefined && page.fresh === 0 && sameLink(page.next, page.requested)) {
         link = widened(stream, fetcher, page, opened.label);
         continue;
