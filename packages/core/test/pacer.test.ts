@@ -117,11 +117,10 @@ describe('Pacer', () => {
 
   it('keeps as many requests in flight as the binding rate times the answer time (and a quarter), plus one', async () => {
     const p = pacer({ perSecond: 10, perMinute: 100 });
-    // Until an answer has told how long answers take, two.
     expect(p.inFlightFor('a', 10)).toBe(2);
     (await p.acquire('a')).answered(T0, T0 + 3000);
-    // Not waiting for a page to have been handled: 100 a minute for 3 s answers.
-    expect(p.inFlightFor('a')).toBe(8);
+    // Until a page has been handled, two.
+    expect(p.inFlightFor('a')).toBe(2);
     // 100 a minute for 3 s answers: 5 in flight, a quarter more (7), and one ready.
     expect(p.inFlightFor('a', 10)).toBe(8);
     const fast = pacer({ perSecond: 10, perMinute: 100_000 });

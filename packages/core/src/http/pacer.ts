@@ -110,20 +110,20 @@ export class Pacer {
    * the lower of the API's per-second and per-minute limits (as left to us) and, when those are far
    * off, how fast pages are handled once they arrive (`pageMs`): more in flight than that only holds
    * more pages in memory. The daily limit is a budget, not a pace: a read may spend it at the
-   * per-minute rate, and the pacer stops it when it is spent. Two until an answer has told how
-   * long answers take, and what other clients of the budget spend (X-RateLimit-*): a larger first
-   * burst would take their share. Not waiting for a page's handling too: every request of the first
-   * second that goes out late pushes the whole read's schedule back by its delay.
+   * per-minute rate, and the pacer stops it when it is spent. Two until both an answer's time and
+   * a page's handling are known: with the limits far off, more would only hold pages nobody can
+   * handle yet, and before an answer has told what other clients of the budget spend
+   * (X-RateLimit-*), a larger first burst would take their share.
    */
   inFlightFor(key: string, pageMs?: number): number {
     const latencyMs = this.answers.typical();
-    if (latencyMs === undefined) return 2;
+    if (latencyMs === undefined || pageMs === undefined) return 2;
     const now = this.now();
     const second = this.windowFor(key);
     const perMs = Math.min(
       second.allowed(now) / second.windowMs,
       this.minute.allowed(now) / this.minute.windowMs,
-      pageMs !== undefined && pageMs > 0 ? 1 / pageMs : Infinity,
+      pageMs > 0 ? 1 / pageMs : Infinity,
     );
     // A quarter more than the mean needs: answers vary, and a request not ready when a slot opens is lost.
     return Math.ceil(perMs * latencyMs * 1.25) + 1;
