@@ -41,8 +41,9 @@ interface TakenPage {
  * one being read (when the fetcher can narrow links), so that the end of a read keeps the pace of
  * its middle. The cursor drops repeats and says what each checkpoint covers; a checkpoint goes out
  * after every page (identical ones are not repeated). When one partition fails, the others send no
- * new request but take the pages they already asked for: the last checkpoint stays exact (each page is
- * emitted whole, then checkpointed), and a spent budget is not thrown away. Resolves to the number of records emitted.
+ * new request but take the pages they already asked for: the last checkpoint stays exact (each page
+ * is emitted whole, then checkpointed), and a spent budget is not thrown away. Resolves to the
+ * number of records emitted.
  */
 export async function readPartitions<R, P>(
   stream: string,
@@ -92,8 +93,8 @@ export async function readPartitions<R, P>(
         sinceCheckpoint += fresh.length;
       }
       if (pace.pageMs === undefined) {
-        // Until a page has also drained, its handling so far sizes the read: known the moment the
-        // first answer is in, not once the output has taken it, which held the first second's
+        // Until a page has also drained, its handling so far sizes the read: known as soon as the
+        // first page is emitted, not once the output has taken it, which held the first second's
         // requests back and every later one with them.
         pace.pageMs = performance.now() - arrived;
         provisional = true;
