@@ -162,9 +162,13 @@ export async function compactFile(input: CompactInput, target: string): Promise<
  * (little memory per key): two keys with one hash only send the file the exact way, through rankLines.
  */
 async function quickCheck(db: DuckDBConnection, input: CompactInput, lines: string): Promise<{ unique: boolean; keys: number }> {
+  // Grouped by the hash rather than count(DISTINCT …): DuckDB spills a grouping to disk when it
+  // outgrows the memory limit, while the distinct count held every hash in memory, and a million
+  // keys next to a line buffer failed to allocate within the limit.
   const reader = await db.runAndReadAll(
-    `SELECT count(*) FILTER (WHERE line IS NULL OR trim(line) = '') AS blank, count(k) AS keyed, count(DISTINCT hash(k)) AS distinct_keys ` +
-      `FROM (SELECT line, ${keySql(input.keyFields)} AS k FROM ${lines})`,
+    `SELECT coalesce(sum(blank), 0)::BIGINT AS blank, coalesce(sum(keyed), 0)::BIGINT AS keyed, count(h) AS distinct_keys FROM (` +
+      `SELECT hash(k) AS h, count(*) FILTER (WHERE line IS NULL OR trim(line) = '') AS blank, count(k) AS keyed ` +
+      `FROM (SELECT line, ${keySql(input.keyFields)} AS k FROM ${lines}) GROUP BY h)`,
   );
   const [blank, keyed, distinctKeys] = (reader.getRows()[0] ?? []).map(Number);
   return { unique: blank === 0 && keyed === distinctKeys, keys: keyed ?? 0 };
