@@ -58,8 +58,6 @@ export async function readPartitions<R, P>(
   let failure: { error: unknown } | undefined;
   let active = 0;
   const pace: ReadPace = { pageMs: undefined };
-  /** Whether pace.pageMs is still the first page's handling before its output drained. */
-  let provisional = false;
   const waiting: Array<() => void> = [];
   const wake = (): void => {
     for (const resolve of waiting.splice(0)) resolve();
@@ -92,13 +90,6 @@ export async function readPartitions<R, P>(
         total += fresh.length;
         sinceCheckpoint += fresh.length;
       }
-      if (pace.pageMs === undefined) {
-        // Until a page has also drained, its handling so far sizes the read: known as soon as the
-        // first page is emitted, not once the output has taken it, which held the first second's
-        // requests back and every later one with them.
-        pace.pageMs = performance.now() - arrived;
-        provisional = true;
-      }
       return { fresh: fresh.length, received: page.records.length, next: page.next, requested: page.requested };
     };
     // Once another partition failed, no new request; a page already asked for is still taken and
@@ -125,13 +116,14 @@ export async function readPartitions<R, P>(
       }
       const done = opened.progress.advance(page.next);
       emitCheckpoint();
-      // An idle worker may now find part of this partition worth taking, or the first page's
-      // handling may have raised the target.
+      // An idle worker may now find part of this partition worth taking.
       wake();
       await sink.pageDone();
       const took = performance.now() - arrived;
-      pace.pageMs = provisional || pace.pageMs === undefined ? took : pace.pageMs + 0.2 * (took - pace.pageMs);
-      provisional = false;
+      const firstPage = pace.pageMs === undefined;
+      pace.pageMs = pace.pageMs === undefined ? took : pace.pageMs + 0.2 * (took - pace.pageMs);
+      // The first page's time may raise the target: idle workers woken before it was known slept on.
+      if (firstPage) wake();
       if (done || page.next === undefined) return;
       link = opened.progress.narrowed && fetcher.narrow ? fetcher.narrow(page.next, opened.partition) : page.next;
     }
