@@ -40,8 +40,8 @@ interface TakenPage {
  * once as `control.target()` says. A worker that finds no partition left to start takes part of
  * one being read (when the fetcher can narrow links), so that the end of a read keeps the pace of
  * its middle. The cursor drops repeats and says what each checkpoint covers; a checkpoint goes out
- * after every page (identical ones are not repeated). When one partition fails, the others send no
- * new request but take the pages they already asked for: the last checkpoint stays exact (each page
+ * after every page (identical ones are not repeated). When one partition fails, the others start no
+ * new fetch but take the pages of those already started: the last checkpoint stays exact (each page
  * is emitted whole, then checkpointed), and a spent budget is not thrown away. Resolves to the
  * number of records emitted.
  */
@@ -92,7 +92,7 @@ export async function readPartitions<R, P>(
       }
       return { fresh: fresh.length, received: page.records.length, next: page.next, requested: page.requested };
     };
-    // Once another partition failed, no new request; a page already asked for is still taken and
+    // Once another partition failed, no new fetch; a page already being fetched is still taken and
     // checkpointed (its budget is spent, and the state stays exact: each page is emitted whole).
     while (!failure) {
       let page: TakenPage;
