@@ -58,10 +58,15 @@ export class AnswerTimes {
 /** Windows holding more stamps than this look only at the oldest one's send time: their margins dwarf any queue. */
 const EXACT_UP_TO = 1000;
 
-/** What another client of the same budget was seen to spend, and when. */
+/**
+ * What another client of the same budget was seen to spend, and when. `certain` when none of our
+ * own requests was near the window's trailing edge then: only there can the server's count and
+ * ours disagree about one of ours, so only there can a count of others be our own noise.
+ */
 interface OthersSeen {
   count: number;
   at: number;
+  certain: boolean;
 }
 
 /**
@@ -85,6 +90,7 @@ export class SlidingWindow {
   /** Our own share of the window while others spend it too (see the class comment). */
   private share: number;
   private shrunkAt = -Infinity;
+  private last: Stamp | undefined;
 
   /**
    * `marginMs` is added to a window's end when the count that ends it is only known by its send
@@ -116,10 +122,10 @@ export class SlidingWindow {
   /**
    * What the others will want of a window: the most they were seen to hold, or, while their count
    * is still growing (a client that started within the last window), its rate over a whole window.
-   * A count within the slack is noise (ours and the server's are taken at slightly different times).
+   * A count within the slack is noise unless it was certain (see OthersSeen).
    */
   private othersDemand(): number {
-    const seen = this.others.filter((o) => o.count > this.slack());
+    const seen = this.othersSeen();
     if (seen.length === 0) return 0;
     const most = seen.reduce((m, o) => Math.max(m, o.count), 0);
     const first = seen[0]!;
@@ -130,6 +136,11 @@ export class SlidingWindow {
     return Math.min(this.serverLimit ?? this.limit, Math.max(most, projected));
   }
 
+  /** Sightings of others that are not noise: beyond the slack, or certain (see OthersSeen). */
+  private othersSeen(): OthersSeen[] {
+    return this.others.filter((o) => o.count > (o.certain ? 0 : this.slack()));
+  }
+
   /**
    * A few requests of slack (5% of the limit): the server's count and ours are taken at slightly
    * different moments, and at a window's edge they differ by a few when both are near the limit.
@@ -138,11 +149,27 @@ export class SlidingWindow {
     return Math.max(1, Math.ceil((this.serverLimit ?? this.limit) * 0.05));
   }
 
+  /**
+   * Whether others were seen in the window but not for long enough to tell their pace: one
+   * sighting says what they got so far, not what they want.
+   */
+  private othersUnmeasured(): boolean {
+    const seen = this.othersSeen();
+    return seen.length > 0 && seen[seen.length - 1]!.at - seen[0]!.at < this.windowMs / 6;
+  }
+
   /** Earliest time at which one more event fits. */
   nextFree(now: number, quickMs: number): number {
     const allowed = this.allowed(now);
     // Others spend it all: try again once the oldest sighting has left the window.
     if (allowed <= 0) return Math.max(now, Math.min(...this.others.map((o) => o.at)) + this.windowMs);
+    // Until their pace is known, ours is spread evenly: a burst would take the room their next
+    // requests need, and being refused, they would look smaller than they are.
+    const spread = this.last !== undefined && this.othersUnmeasured() ? this.last.sent + this.windowMs / allowed : now;
+    return Math.max(spread, this.slotFree(now, quickMs, allowed));
+  }
+
+  private slotFree(now: number, quickMs: number, allowed: number): number {
     if (this.stamps.length < allowed) return now;
     if (this.limit > EXACT_UP_TO) return Math.max(now, this.stamps[this.head]!.sent + this.windowMs + this.marginMs);
     const alone = this.serverLimit === undefined || this.othersDemand() === 0;
@@ -153,6 +180,7 @@ export class SlidingWindow {
   }
 
   record(stamp: Stamp): void {
+    this.last = stamp;
     if (this.stamps.length < this.limit) {
       this.stamps.push(stamp);
       return;
@@ -169,14 +197,18 @@ export class SlidingWindow {
     // Which of ours the server had counted when it took this one: those sent in the window before it.
     // Send times, not the pacer's later estimates (Stamp.at): the question is their order of arrival.
     const at = stamp.sent;
+    const edge = at - this.windowMs;
+    const nearMs = this.windowMs / 10;
     let ours = 0;
+    let nearEdge = false;
     for (const s of this.stamps) {
-      if (s.sent > at - this.windowMs && s.sent <= at) ours++;
+      if (s.sent > edge && s.sent <= at) ours++;
+      if (Math.abs(s.sent - edge) <= nearMs) nearEdge = true;
     }
     this.serverLimit = limit;
     const others = Math.max(0, limit - remaining - ours);
-    this.others.push({ count: others, at });
-    if (others > this.slack() && remaining <= this.slack()) {
+    this.others.push({ count: others, at, certain: !nearEdge });
+    if (others > (nearEdge ? this.slack() : 0) && remaining <= this.slack()) {
       if (at - this.shrunkAt >= this.windowMs / 10) {
         this.share = Math.max(1, Math.floor(Math.min(this.share, ours) * 0.8));
         this.shrunkAt = at;
