@@ -140,10 +140,13 @@ describe('Pacer', () => {
 
   it('keeps as many requests in flight as the binding rate times the answer time (and a quarter), plus one', async () => {
     const p = pacer({ perSecond: 10, perMinute: 100 });
-    expect(p.inFlightFor('a', 10)).toBe(2);
+    // Before the first answer, half of what 10 a second allow; two for a limit that low or far off.
+    expect(p.inFlightFor('a', 10)).toBe(5);
+    expect(pacer({ perSecond: 3 }).inFlightFor('a')).toBe(2);
+    expect(pacer({ perSecond: 1e9, perMinute: 1e9 }).inFlightFor('a')).toBe(2);
     (await p.acquire('a')).answered(T0, T0 + 3000);
-    // Until a page has been handled, two.
-    expect(p.inFlightFor('a')).toBe(2);
+    // Until a page has been handled too.
+    expect(p.inFlightFor('a')).toBe(5);
     // 100 a minute for 3 s answers: 5 in flight, a quarter more (7), and one ready.
     expect(p.inFlightFor('a', 10)).toBe(8);
     const fast = pacer({ perSecond: 10, perMinute: 100_000 });

@@ -33,6 +33,15 @@ export interface Slot {
   budget(limit: number, remaining: number): void;
 }
 
+/**
+ * At most this many requests before the first answer. Under a per-second limit of up to twice this
+ * (Ada's 10/s), the slots of the first second that go unused are lost for good: each slot's next
+ * request waits a second after its last, so a late start delays the read's end. Half, not all:
+ * until an answer tells what other clients of the budget spend (X-RateLimit-*), the other half is
+ * left to them.
+ */
+const FIRST_BURST = 5;
+
 export interface PacerStats {
   requests: number;
   waitedMs: number;
@@ -110,16 +119,16 @@ export class Pacer {
    * the lower of the API's per-second and per-minute limits (as left to us) and, when those are far
    * off, how fast pages are handled once they arrive (`pageMs`): more in flight than that only holds
    * more pages in memory. The daily limit is a budget, not a pace: a read may spend it at the
-   * per-minute rate, and the pacer stops it when it is spent. Two until both an answer's time and
-   * a page's handling are known: with the limits far off, more would only hold pages nobody can
-   * handle yet, and before an answer has told what other clients of the budget spend
-   * (X-RateLimit-*), a larger first burst would take their share.
+   * per-minute rate, and the pacer stops it when it is spent. Until both an answer's time and a
+   * page's handling are known, half of what a per-second limit of up to ten allows (see
+   * FIRST_BURST), else two: with the limits far off, more would only hold pages nobody can handle
+   * yet.
    */
   inFlightFor(key: string, pageMs?: number): number {
     const latencyMs = this.answers.typical();
-    if (latencyMs === undefined || pageMs === undefined) return 2;
     const now = this.now();
     const second = this.windowFor(key);
+    if (latencyMs === undefined || pageMs === undefined) return second.limit <= 2 * FIRST_BURST ? Math.max(2, Math.floor(second.allowed(now) / 2)) : 2;
     const perMs = Math.min(
       second.allowed(now) / second.windowMs,
       this.minute.allowed(now) / this.minute.windowMs,
