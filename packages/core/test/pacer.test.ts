@@ -104,10 +104,12 @@ describe('Pacer', () => {
     const first = await p.acquire('a');
     first.answered(T0, T0 + 5);
     first.budget(10, 4);
-    // 10 - 5 others - 1 of slack = 4 of ours in any second, spread evenly while one sighting is all
-    // we know of their pace: three more a quarter second apart, the next once the first has left.
+    // 10 - 5 others - 1 of slack = 4 of ours in any second. For a sixth of a second after the
+    // sighting, ours are spread (a quarter second apart), so that the others' next requests show
+    // their pace; nothing more was seen, so the other two follow at once, and the next once the
+    // first has left the window.
     const grants = await grantTimes(p, ['a', 'a', 'a', 'a']);
-    expect(grants.map((g) => g.at).slice(0, 3)).toEqual([250, 500, 750]);
+    expect(grants.map((g) => g.at).slice(0, 3)).toEqual([250, 250, 250]);
     expect(grants[3]!.at).toBeGreaterThanOrEqual(1000);
     expect(grants[3]!.at).toBeLessThan(1200);
     // A second later the sighting has left the window: the whole budget is ours again.
@@ -135,6 +137,19 @@ describe('Pacer', () => {
     // Two of ours in its window and seven left: one more than we know of, at the edge.
     slot.budget(10, 7);
     const after = await grantTimes(q, Array.from({ length: 8 }, () => 'a'));
+    expect(after.every((g) => g.at - edge!.at < 100)).toBe(true);
+  });
+
+  it('does not hold back a burst for a count at a full window\'s edge, which is mostly our own noise', async () => {
+    const p = pacer({ perSecond: 10, perSecondScope: 'all' });
+    for (const slot of await Promise.all(Array.from({ length: 10 }, () => p.acquire('a')))) slot.answered(T0, T0 + 5);
+    const [edge] = await grantTimes(p, ['a']);
+    const slot = await p.acquire('a');
+    slot.answered(T0 + edge!.at, T0 + edge!.at + 5);
+    // Three more than we know of, with our last second's burst at the window's edge: taken as
+    // others (6 of ours allowed), but not as a new client whose pace must first be seen.
+    slot.budget(10, 5);
+    const after = await grantTimes(p, ['a', 'a', 'a', 'a']);
     expect(after.every((g) => g.at - edge!.at < 100)).toBe(true);
   });
 

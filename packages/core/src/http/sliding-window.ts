@@ -150,12 +150,13 @@ export class SlidingWindow {
   }
 
   /**
-   * Whether others were seen in the window but not for long enough to tell their pace: one
-   * sighting says what they got so far, not what they want.
+   * Whether others were first seen for certain (see OthersSeen) too recently to tell their pace:
+   * one sighting says what they got so far, not what they want. A count beyond the slack at a full
+   * window's edge does not start this: there, after a burst of ours, it is mostly our own noise.
    */
-  private othersUnmeasured(): boolean {
-    const seen = this.othersSeen();
-    return seen.length > 0 && seen[seen.length - 1]!.at - seen[0]!.at < this.windowMs / 6;
+  private othersUnmeasured(now: number): boolean {
+    const first = this.others.find((o) => o.certain && o.count > 0);
+    return first !== undefined && now - first.at < this.windowMs / 6;
   }
 
   /** Earliest time at which one more event fits. */
@@ -165,7 +166,7 @@ export class SlidingWindow {
     if (allowed <= 0) return Math.max(now, Math.min(...this.others.map((o) => o.at)) + this.windowMs);
     // Until their pace is known, ours is spread evenly: a burst would take the room their next
     // requests need, and being refused, they would look smaller than they are.
-    const spread = this.last !== undefined && this.othersUnmeasured() ? this.last.sent + this.windowMs / allowed : now;
+    const spread = this.last !== undefined && this.othersUnmeasured(now) ? this.last.sent + this.windowMs / allowed : now;
     return Math.max(spread, this.slotFree(now, quickMs, allowed));
   }
 
