@@ -33,8 +33,9 @@ http.createServer = function wrappedCreateServer(...args) {
 const { startMockAda } = await import('../../packages/mock-ada/dist/index.js');
 
 const { nowOffsetMs = 0, ...options } = JSON.parse(process.argv[2] ?? '{}');
-// A server clock behind the wall clock puts all the data in whole seconds that have passed by the
-// time a read starts: the source reads up to the last whole second before it starts, by design.
+// The data is dated up to the server clock's value at start (anchorMs); the source reads up to the
+// last whole second before the server's clock, by design, so startMock (util.mjs) returns only once
+// that second is past the anchor.
 if (nowOffsetMs !== 0) options.now = () => Date.now() + nowOffsetMs;
 const t0 = performance.now();
 const mock = await startMockAda(options);

@@ -21,7 +21,8 @@ export const WINDOW_MS = 60 * DAY;
  * runs 5 s behind, so that every record lies before the last whole second when a read starts.
  */
 export async function startMock(options) {
-  const child = fork(join(ROOT, 'bench/lib/mock-process.mjs'), [JSON.stringify({ nowOffsetMs: -5000, ...options })], {
+  const nowOffsetMs = options.nowOffsetMs ?? -5000;
+  const child = fork(join(ROOT, 'bench/lib/mock-process.mjs'), [JSON.stringify({ ...options, nowOffsetMs })], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [],
   });
@@ -41,6 +42,11 @@ export async function startMock(options) {
     else p.resolve(msg.result);
   });
   const info = await readyPromise;
+  // A read stops at the last whole second before the mock's clock (its Date header) when it starts,
+  // and the data reaches the anchor: a read started within a second or two of the mock would leave
+  // the newest records to the next read, and every count here would be one short.
+  const readableAt = Math.ceil(info.anchorMs / 1000) * 1000 + 1000 + 50;
+  await sleep(readableAt - (Date.now() + nowOffsetMs));
   const call = (cmd, args = {}) =>
     new Promise((res, rej) => {
       const id = nextId++;
