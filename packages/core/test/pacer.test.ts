@@ -43,6 +43,20 @@ function maxInWindow(times: number[], windowMs: number): number {
   return best;
 }
 
+/**
+ * A pacer (10/s for all keys) a second after a burst of ten, whose next two requests went out at
+ * the window's edge; the server's answer to the second says `remaining` are left.
+ */
+async function atFullWindowEdge(remaining: number): Promise<{ q: Pacer; edgeAt: number }> {
+  const q = pacer({ perSecond: 10, perSecondScope: 'all' });
+  for (const slot of await Promise.all(Array.from({ length: 10 }, () => q.acquire('a')))) slot.answered(T0, T0 + 5);
+  const [edge] = await grantTimes(q, ['a']);
+  const slot = await q.acquire('a');
+  slot.answered(T0 + edge!.at, T0 + edge!.at + 5);
+  slot.budget(10, remaining);
+  return { q, edgeAt: edge!.at };
+}
+
 describe('Pacer', () => {
   it('counts every key against one per-second window with perSecondScope "all", keeping stats per key', async () => {
     const p = pacer({ perSecond: 2, perSecondScope: 'all' });
@@ -129,28 +143,18 @@ describe('Pacer', () => {
     expect(start.filter((g) => g.at < 1000)).toHaveLength(7);
 
     // A second full of ours later, the one a count disagrees on may be ours at the window's edge.
-    const q = pacer({ perSecond: 10, perSecondScope: 'all' });
-    for (const slot of await Promise.all(Array.from({ length: 10 }, () => q.acquire('a')))) slot.answered(T0, T0 + 5);
-    const [edge] = await grantTimes(q, ['a']);
-    const slot = await q.acquire('a');
-    slot.answered(T0 + edge!.at, T0 + edge!.at + 5);
     // Two of ours in its window and seven left: one more than we know of, at the edge.
-    slot.budget(10, 7);
+    const { q, edgeAt } = await atFullWindowEdge(7);
     const after = await grantTimes(q, Array.from({ length: 8 }, () => 'a'));
-    expect(after.every((g) => g.at - edge!.at < 100)).toBe(true);
+    expect(after.every((g) => g.at - edgeAt < 100)).toBe(true);
   });
 
   it('does not hold back a burst for a count at a full window\'s edge, which is mostly our own noise', async () => {
-    const p = pacer({ perSecond: 10, perSecondScope: 'all' });
-    for (const slot of await Promise.all(Array.from({ length: 10 }, () => p.acquire('a')))) slot.answered(T0, T0 + 5);
-    const [edge] = await grantTimes(p, ['a']);
-    const slot = await p.acquire('a');
-    slot.answered(T0 + edge!.at, T0 + edge!.at + 5);
     // Three more than we know of, with our last second's burst at the window's edge: taken as
     // others (6 of ours allowed), but not as a new client whose pace must first be seen.
-    slot.budget(10, 5);
-    const after = await grantTimes(p, ['a', 'a', 'a', 'a']);
-    expect(after.every((g) => g.at - edge!.at < 100)).toBe(true);
+    const { q, edgeAt } = await atFullWindowEdge(5);
+    const after = await grantTimes(q, ['a', 'a', 'a', 'a']);
+    expect(after.every((g) => g.at - edgeAt < 100)).toBe(true);
   });
 
   it('keeps as many requests in flight as the binding rate times the answer time (and a quarter), plus one', async () => {
