@@ -17,8 +17,8 @@ const DAY = 86_400_000;
 export const WINDOW_MS = 60 * DAY;
 
 /**
- * The mock in a child process; `call` sends an IPC command and resolves with its result. Its clock
- * runs 5 s behind, so that every record lies before the last whole second when a read starts.
+ * The mock in a child process; `call` sends an IPC command and resolves with its result. Resolves
+ * once a read started now would cover all of the mock's data (see below).
  */
 export async function startMock(options) {
   const nowOffsetMs = options.nowOffsetMs ?? -5000;

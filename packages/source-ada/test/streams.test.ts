@@ -140,6 +140,7 @@ describe('full refresh resumes from a page position', () => {
     // At least the three pages before the kill; lines the source wrote before the signal landed are read too.
     expect(covered.length).toBeGreaterThanOrEqual(300);
     expect(covered.length).toBeLessThan(900);
+    expect(covered.length % 100).toBe(0);
     const resumed = await read({ config: mockConfig(mock), catalog, state: lastStates(killed) });
     expectValidProtocol(resumed);
     expect(resumed.code).toBe(0);

@@ -138,7 +138,11 @@ export class SlidingWindow {
 
   /** Sightings of others that are not noise: beyond the slack, or certain (see OthersSeen). */
   private othersSeen(): OthersSeen[] {
-    return this.others.filter((o) => o.count > (o.certain ? 0 : this.slack()));
+    return this.others.filter((o) => this.notNoise(o));
+  }
+
+  private notNoise(o: OthersSeen): boolean {
+    return o.count > (o.certain ? 0 : this.slack());
   }
 
   /**
@@ -208,8 +212,9 @@ export class SlidingWindow {
     }
     this.serverLimit = limit;
     const others = Math.max(0, limit - remaining - ours);
-    this.others.push({ count: others, at, certain: !nearEdge });
-    if (others > (nearEdge ? this.slack() : 0) && remaining <= this.slack()) {
+    const seen: OthersSeen = { count: others, at, certain: !nearEdge };
+    this.others.push(seen);
+    if (this.notNoise(seen) && remaining <= this.slack()) {
       if (at - this.shrunkAt >= this.windowMs / 10) {
         this.share = Math.max(1, Math.floor(Math.min(this.share, ours) * 0.8));
         this.shrunkAt = at;
