@@ -6,7 +6,7 @@
 // request at the mock). The exit code is 0 when everything was measured, whatever the results;
 // BENCH_STRICT=1 makes a missed target exit 1.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
@@ -483,6 +483,16 @@ function machine() {
   };
 }
 
+const HISTORY_HEADING = '## History';
+
+/** The hand-kept History section of results.md (what was tried, measured and decided), kept across runs. */
+function keptHistory(path) {
+  if (!existsSync(path)) return '';
+  const text = readFileSync(path, 'utf8');
+  const at = text.indexOf(`\n${HISTORY_HEADING}\n`);
+  return at === -1 ? '' : `\n${text.slice(at + 1)}`;
+}
+
 function table(markdown) {
   const headers = ['figure', 'measured', 'target', 'ratio', 'result'];
   const sorted = rows.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).map((x) => x.r);
@@ -546,7 +556,7 @@ async function main() {
   ].join('\n');
   // A partial run (BENCH_ONLY) prints its rows but leaves the last full run's results.md alone.
   if (FULL) {
-    writeFileSync(join(ROOT, 'bench/results.md'), md);
+    writeFileSync(join(ROOT, 'bench/results.md'), md + keptHistory(join(ROOT, 'bench/results.md')));
     process.stdout.write(`\nwrote bench/results.md\n`);
   }
   if (process.env.BENCH_STRICT === '1' && rows.some((r) => r.result === 'FAIL')) process.exitCode = 1;
