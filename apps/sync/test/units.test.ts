@@ -342,6 +342,37 @@ describe('line batches', () => {
     expect(batch.lastSeq).toBe(14);
     expect(batch.longest).toBe(lines[3]!.length);
   });
+
+  it('reuses a released batch\'s memory for the next batch, and only once', () => {
+    const line = `{"type":"RECORD","record":{"stream":"s","data":{"id":"${'z'.repeat(50)}"},"emitted_at":1}}`;
+    const first = new LineBatch(65536);
+    first.addRecordLine('{"c1":1,"m":', line, Buffer.from(line), '}\n', 1);
+    const memory = first.content().buffer;
+    first.release();
+    expect(first.rows).toBe(0);
+    const second = new LineBatch(65536);
+    const third = new LineBatch(65536);
+    second.addRecordLine('{"c1":2,"m":', line, undefined, '}\n', 2);
+    third.addRecordLine('{"c1":3,"m":', line, Buffer.from(line), '}\n', 3);
+    // The released memory went to one batch; the other has its own, and neither sees the other's rows.
+    expect(second.content().buffer).toBe(memory);
+    expect(third.content().buffer).not.toBe(memory);
+    expect(second.content().toString()).toBe(`{"c1":2,"m":${line}}\n`);
+    expect(third.content().toString()).toBe(`{"c1":3,"m":${line}}\n`);
+  });
+
+  it('does not reuse the memory of a batch split off another (it is a view into a larger one)', () => {
+    const batch = new LineBatch(4096);
+    batch.add('{"a":1}\n', 1);
+    batch.add('{"b":2}\n', 2);
+    const head = batch.takeFirst(1);
+    const memory = head.content().buffer;
+    head.release();
+    const next = new LineBatch(16);
+    next.add('{"c":3}\n', 3);
+    expect(next.content().buffer).not.toBe(memory);
+    expect(batch.content().toString()).toBe('{"b":2}\n');
+  });
 });
 
 describe('progress display', () => {

@@ -47,6 +47,15 @@ function columnTypeOfDuckDB(dataType: string): ColumnType {
 
 const SHM = '/dev/shm';
 
+/** Whether `text` holds a `\ud…` or `\uD…` escape: one pass over a line, which usually has no `\u` at all. */
+function hasSurrogateEscape(text: string): boolean {
+  for (let at = text.indexOf('\\u'); at !== -1; at = text.indexOf('\\u', at + 2)) {
+    const next = text.charCodeAt(at + 2);
+    if (next === 0x64 || next === 0x44) return true; // d, D
+  }
+  return false;
+}
+
 function jsonCell(kind: PhysicalKind, cell: Cell): string {
   if (cell === null) return 'null';
   switch (kind) {
@@ -228,7 +237,7 @@ class DuckDBDriver implements SqlDriver {
   addRecordLine(rows: LineBatch, columns: readonly PhysicalColumn[], line: RecordLine, seq: number): boolean {
     const seqKey = this.recordLineSeqKey(columns);
     // DuckDB's JSON reader refuses the escape of a lone surrogate; encodeRow repairs the string.
-    if (seqKey === undefined || line.text.includes('\\ud') || line.text.includes('\\uD')) return false;
+    if (seqKey === undefined || hasSurrogateEscape(line.text)) return false;
     rows.addRecordLine(`{${seqKey}${seq},"m":`, line.text, line.utf8, '}\n', seq);
     return true;
   }

@@ -547,7 +547,7 @@ export class SqlDestination implements Destination {
           this.inTransaction = true;
         }
         target.directRows += rows.rows;
-        this.load(target, () => d.appendRows(d.table(target.targetTable), encodedFor, rows, false));
+        this.load(target, rows, () => d.appendRows(d.table(target.targetTable), encodedFor, rows, false));
       }
       // Rows no state covers yet wait for one (the next flush is due a batch later); too many of
       // them and the stream goes the staged way.
@@ -563,12 +563,12 @@ export class SqlDestination implements Destination {
     target.buffer = new LineBatch();
     target.flushAtRows = FLUSH_ROWS;
     target.flushAtBytes = FLUSH_BYTES;
-    this.load(target, () => d.appendRows(d.temp(target.stageTable), encodedFor, rows, true));
+    this.load(target, rows, () => d.appendRows(d.temp(target.stageTable), encodedFor, rows, true));
     target.lastStagedSeq = rows.lastSeq;
   }
 
-  private load(target: StreamTarget, append: () => Promise<void>): void {
-    const running = this.guard(`could not stage records of stream ${target.name}`, append);
+  private load(target: StreamTarget, rows: LineBatch, append: () => Promise<void>): void {
+    const running = this.guard(`could not stage records of stream ${target.name}`, () => append().finally(() => rows.release()));
     running.catch(() => undefined); // awaited (and thrown) by settleStaging
     this.staging = running;
   }
