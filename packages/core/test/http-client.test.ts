@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, type ConnectorError, TransientError } from '../src/errors.js';
 import { HttpClient, type HttpClientOptions, type JsonResponse } from '../src/http/client.js';
 import { Pacer } from '../src/http/pacer.js';
+import { HeldBytes } from '../src/held-bytes.js';
 import { capture } from './helpers/capture.js';
 import {
   closedPort,
@@ -242,6 +243,36 @@ describe('HttpClient', () => {
     expect(sent).toBeGreaterThanOrEqual(slots[2]!.grantedAt - 1);
     expect(answered).toBeGreaterThanOrEqual(sent);
     expect(answered).toBeLessThanOrEqual(done);
+  });
+
+  it('tells the pacer what an answer says while its body still waits for room', async () => {
+    const s = await serve([json(200, { data: [], meta: { next_page_uri: null } }, { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '41' })]);
+    const held = new HeldBytes(1024);
+    // Output nobody has taken yet fills the budget: the body must wait until it is written out.
+    held.outputQueued(4096);
+    const { client, pacer } = harness({ held });
+    const acquire = pacer.acquire.bind(pacer);
+    const heard: string[] = [];
+    vi.spyOn(pacer, 'acquire').mockImplementation(async (key: string) => {
+      const slot = await acquire(key);
+      return {
+        sentAt: (ms: number) => slot.sentAt(ms),
+        answered: (sentMs: number, answeredMs: number) => {
+          heard.push('answered');
+          slot.answered(sentMs, answeredMs);
+        },
+        budget: (limit: number, remaining: number) => {
+          heard.push(`budget ${limit} ${remaining}`);
+          slot.budget(limit, remaining);
+        },
+      };
+    });
+    const page = client.getJson(`${s.url}/export`, KEY);
+    await vi.waitFor(() => expect(held.held().waiting).toBe(1));
+    expect(heard).toEqual(['answered', 'budget 100 41']);
+    held.outputWritten(4096);
+    await expect(page).resolves.toMatchObject({ status: 200 });
+    expect(heard).toHaveLength(2);
   });
 
   it('paces retries against the per-second limit too', async () => {

@@ -54,8 +54,8 @@ export interface Pace {
 interface Attempt {
   slot?: Slot;
   tracked: InFlightRequest;
-  /** When the latest attempt's headers arrived: its body may then wait for room before got sees it. */
-  answeredAt?: number;
+  /** When the latest attempt left (its request was written out). */
+  sentAt?: number;
   /** The room the latest attempt's body holds, until its page is out or the attempt is given up. */
   room?: Reservation;
 }
@@ -131,18 +131,9 @@ export class HttpClient {
         afterResponse: [
           (response) => {
             const ctx = response.request.options.context as RequestContext;
-            opts.clock?.observe(response.headers.date, Date.now());
-            const { upload } = response.timings;
-            if (upload !== undefined) ctx.attempt.slot?.answered(upload, ctx.attempt.answeredAt ?? response.timings.response ?? Date.now());
             opts.log.debug(
               `GET ${response.requestUrl.toString()} -> ${response.statusCode} in ${Date.now() - (ctx.startedAt ?? Date.now())} ms`,
             );
-            // Another client of the same account may share the budget: the server's count says so.
-            const limit = Number(response.headers['x-ratelimit-limit']);
-            const remaining = Number(response.headers['x-ratelimit-remaining']);
-            if (Number.isInteger(limit) && Number.isInteger(remaining) && limit > 0) ctx.attempt.slot?.budget(limit, remaining);
-            const reset = Number(response.headers['x-ratelimit-reset']);
-            if (response.headers['x-ratelimit-remaining'] === '0' && reset > 0) ctx.pace.pacer.pauseUntil(reset * 1000);
             return response;
           },
         ],
@@ -180,8 +171,15 @@ export class HttpClient {
       // already count from when it left, not from when it was granted (a new connection, a busy
       // process can part the two by more than the pacer's margin).
       request.on('request', (sent: ClientRequest) => {
-        sent.once('finish', () => attempt.slot?.sentAt(Date.now()));
-        holdResponse(sent, (response) => this.roomFor(response, attempt));
+        attempt.sentAt = undefined;
+        sent.once('finish', () => {
+          attempt.sentAt = Date.now();
+          attempt.slot?.sentAt(attempt.sentAt);
+        });
+        holdResponse(sent, (response) => {
+          this.heard(response, attempt, pace);
+          return this.roomFor(response, attempt);
+        });
       });
       const response: Response<T> = await request;
       this.largestBody = Math.max(this.largestBody, response.rawBody?.length ?? 0);
@@ -197,9 +195,27 @@ export class HttpClient {
     }
   }
 
+  /**
+   * What an answer's headers tell, taken as they arrive: its body may then wait for room (roomFor),
+   * and until the pacer learns when the server counted the request and what it says is left, it
+   * places the next requests by send times alone. At a read's start, when the server is slowest to
+   * count, that let a request through too early for a 429.
+   */
+  private heard(response: IncomingMessage, attempt: Attempt, pace: Pace): void {
+    const now = Date.now();
+    this.opts.clock?.observe(response.headers.date, now);
+    const slot = attempt.slot;
+    if (attempt.sentAt !== undefined) slot?.answered(attempt.sentAt, now);
+    // Another client of the same account may share the budget: the server's count says so.
+    const limit = Number(response.headers['x-ratelimit-limit']);
+    const remaining = Number(response.headers['x-ratelimit-remaining']);
+    if (Number.isInteger(limit) && Number.isInteger(remaining) && limit > 0) slot?.budget(limit, remaining);
+    const reset = Number(response.headers['x-ratelimit-reset']);
+    if (response.headers['x-ratelimit-remaining'] === '0' && reset > 0) pace.pacer.pauseUntil(reset * 1000);
+  }
+
   /** Waits until the budget has room for this response's body; see HeldBytes. */
   private roomFor(response: IncomingMessage, attempt: Attempt): Promise<void> {
-    attempt.answeredAt = Date.now();
     attempt.room?.release();
     const length = Number(response.headers['content-length']);
     // A compressed body's length says little of the text it inflates to.
