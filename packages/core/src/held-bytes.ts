@@ -100,9 +100,9 @@ export interface Reservation {
 }
 
 /**
- * The process's budget: stdout and every HttpClient share it. 8 MiB lets a 10,000-message page
- * (~5 MB) be read once all but ~3 MB of the page before it is written out; a 10,000-conversation
+ * The process's budget: stdout and every HttpClient share it. 7 MiB lets a 10,000-message page
+ * (~5 MB) be read once all but ~2 MB of the page before it is written out; a 10,000-conversation
  * page (~17 MB) is read alone, once the one before it is out. Pages of 1,000 records wait only when
- * stdout's reader falls behind. Measured against 6 and 12 MiB in bench/results.md (History).
+ * stdout's reader falls behind. Measured against 6, 8 and 12 MiB in bench/results.md (History).
  */
-export const heldBytes = new HeldBytes(8 * 1024 * 1024);
+export const heldBytes = new HeldBytes(7 * 1024 * 1024);
