@@ -198,8 +198,8 @@ export class HttpClient {
   /**
    * What an answer's headers tell, taken as they arrive: its body may then wait for room (roomFor),
    * and until the pacer learns when the server counted the request and what it says is left, it
-   * places the next requests by send times alone. At a read's start, when the server is slowest to
-   * count, that let a request through too early for a 429.
+   * places the next requests by send times alone, too early whenever the server counts late (at a
+   * read's start, when it is busiest).
    */
   private heard(response: IncomingMessage, attempt: Attempt, pace: Pace): void {
     const now = Date.now();
